@@ -1,0 +1,49 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: run test install install-test lint bench teams-package clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml requirements.lock
+	$(BIN)/pip install --quiet -c requirements.lock -e .
+	touch $@
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[test]'
+	touch $@
+
+install: $(STAMP)
+install-test: $(TEST_STAMP)
+
+run: install
+	$(BIN)/tally db upgrade
+	@echo ""
+	@echo "Tally is starting on http://127.0.0.1:3978"
+	@echo "  health:  curl http://127.0.0.1:3978/healthz"
+	@echo "  console: $(BIN)/tally chat"
+	@echo "  Slack:   set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN (see README), expose port 3978"
+	@echo "           and point the app's request URLs at https://<your-host>/slack/events"
+	$(BIN)/tally serve --host 127.0.0.1 --port 3978
+
+test: install-test
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+lint: install-test
+	$(BIN)/ruff check .
+
+bench: install-test
+	$(BIN)/python bench/bench_capture.py --postgres
+
+teams-package: install
+	$(BIN)/python -m adapters.teams.package
+
+clean:
+	rm -rf $(VENV) tally.db tally.db-wal tally.db-shm

@@ -1,0 +1,85 @@
+"""The `tally` command: serve, chat and db upgrade (digest, export, import, roi and demo arrive with their issues)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from importlib.metadata import version
+
+from adapters.config import ConfigError, load_settings
+
+
+def _bus(settings):  # type: ignore[no-untyped-def]
+    from bot.bus import MessageBus
+    from storage.engine import make_engine
+    from storage.migrate import upgrade
+    from storage.uow import SqlUnitOfWorkFactory
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    return MessageBus(SqlUnitOfWorkFactory(engine), settings.defaults)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from adapters.server import run
+
+    run(load_settings(), host=args.host, port=args.port)
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from adapters.console import DEFAULT_WORKSPACE, main_console
+
+    return main_console(_bus(load_settings()), args.user, args.workspace or DEFAULT_WORKSPACE, args.admin)
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from storage.engine import make_engine
+    from storage.migrate import upgrade
+
+    settings = load_settings()
+    upgrade(make_engine(settings.database_url))
+    print(f"Database is up to date ({settings.database_url.split('@')[-1]}).")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tally", description="Tally: count what stops you serving people well.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    parser.add_argument("--version", action="version", version=f"tally {version('tally')}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve Slack, Teams, health and the scheduler over HTTP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=3978)
+    serve.set_defaults(func=cmd_serve)
+
+    chat = sub.add_parser("chat", help="type commands in the console, one per line")
+    chat.add_argument("--user", default="console-user", help="who is typing (default console-user)")
+    chat.add_argument("--workspace", default=None, help="workspace id (default: the console's own)")
+    chat.add_argument("--admin", action="store_true", help="act as a workspace admin")
+    chat.set_defaults(func=cmd_chat)
+
+    db = sub.add_parser("db", help="database tasks")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply migrations up to the latest").set_defaults(func=cmd_db)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print(f"tally: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,22 @@
+"""Every Slack callback and block id Tally uses (button action ids are bot.ids.Action)."""
+
+from enum import StrEnum
+
+
+class CallbackId(StrEnum):
+    CAPTURE_MODAL = "tally_capture_problem"
+    LOG_MESSAGE_SHORTCUT = "tally_log_message_as_problem"
+
+
+class BlockId(StrEnum):
+    TITLE = "tally_title"
+    FIELDS = "tally_fields"
+    LINES = "tally_lines"
+    ACTIONS = "tally_actions"
+    FOOTER = "tally_footer"
+    HOME_INTRO = "tally_home_intro"
+
+
+class SlashCommand(StrEnum):
+    PROBLEM = "/problem"
+    TALLY = "/tally"

@@ -1,0 +1,62 @@
+"""Slack payloads in, neutral pieces out: workspace, actor, text and form values."""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+from slack_bolt.context.async_context import AsyncBoltContext
+
+from bot import commands as c
+from bot.ids import FormField
+from storage.model import Platform
+
+
+def workspace_ref(context: AsyncBoltContext) -> c.WorkspaceRef:
+    """A workspace is one Slack team, or the whole Grid org when Tally is installed org-wide."""
+    if context.is_enterprise_install and context.enterprise_id:
+        return c.WorkspaceRef(Platform.SLACK, context.enterprise_id)
+    return c.WorkspaceRef(Platform.SLACK, context.team_id or context.enterprise_id or "unknown")
+
+
+def actor(context: AsyncBoltContext, is_admin: bool = False) -> c.Actor:
+    return c.Actor(context.user_id or "unknown", is_admin=is_admin)
+
+
+def command_text(body: dict[str, Any]) -> str:
+    """Slack sends &, < and > escaped as HTML entities."""
+    return html.unescape(body.get("text") or "")
+
+
+def form_values(view: dict[str, Any]) -> dict[FormField, object]:
+    """view.state.values -> {FormField: str | list[str]}, whatever element each field uses."""
+    values: dict[FormField, object] = {}
+    for block_id, actions in (view.get("state") or {}).get("values", {}).items():
+        try:
+            field = FormField(block_id)
+        except ValueError:
+            continue
+        for element in actions.values():
+            kind = element.get("type")
+            if kind == "checkboxes":
+                values[field] = [o["value"] for o in element.get("selected_options") or ()]
+            elif kind == "static_select":
+                option = element.get("selected_option")
+                values[field] = option["value"] if option else ""
+            else:
+                values[field] = element.get("value") or ""
+    return values
+
+
+def modal_metadata(channel_id: str | None, response_url: str | None) -> str:
+    """Where to post the card once the modal is submitted (kept in the view's private_metadata)."""
+    return json.dumps({"channel": channel_id or "", "response_url": response_url or ""})
+
+
+def read_metadata(view: dict[str, Any]) -> tuple[str, str]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        data = {}
+    return data.get("channel") or "", data.get("response_url") or ""

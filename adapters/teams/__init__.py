@@ -1,0 +1,1 @@
+"""Microsoft Teams on botbuilder's CloudAdapter. Every botbuilder import stays inside this package."""

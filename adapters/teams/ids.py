@@ -1,0 +1,29 @@
+"""Every Teams card verb, data key and command id Tally uses (button actions are bot.ids.Action)."""
+
+from enum import StrEnum
+
+
+class CardVerb(StrEnum):
+    """Action.Execute verbs that are not plain buttons."""
+
+    SUBMIT_FORM = "tally_submit_form"
+
+
+class DataKey(StrEnum):
+    """Keys Tally puts in a card action's data, beside the form's inputs."""
+
+    ACTION = "tally_action"
+    VALUE = "tally_value"
+
+
+class InvokeName(StrEnum):
+    CARD_ACTION = "adaptiveCard/action"
+    EXTENSION_FETCH = "composeExtension/fetchTask"
+    EXTENSION_SUBMIT = "composeExtension/submitAction"
+
+
+class ExtensionCommand(StrEnum):
+    LOG_AS_PROBLEM = "logAsProblem"
+
+
+ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"

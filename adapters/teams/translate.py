@@ -1,0 +1,86 @@
+"""Teams activities in, neutral pieces out: tenant, user, text without the @mention, form values."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity
+
+from bot import commands as c
+from bot.ids import FormField
+from storage.model import Platform
+
+from .ids import DataKey
+
+MULTI_VALUE_FIELDS = (FormField.IMPACTS, FormField.OPTIONS)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def tenant_id(activity: Activity) -> str:
+    """Workspace = the Microsoft 365 tenant; the Emulator has none, so it gets one of its own."""
+    channel_data = activity.channel_data or {}
+    tenant = (channel_data.get("tenant") or {}).get("id") if isinstance(channel_data, dict) else None
+    conversation_tenant = getattr(activity.conversation, "tenant_id", None) if activity.conversation else None
+    return tenant or conversation_tenant or "emulator"
+
+
+def workspace_ref(activity: Activity) -> c.WorkspaceRef:
+    return c.WorkspaceRef(Platform.TEAMS, tenant_id(activity))
+
+
+def actor(activity: Activity) -> c.Actor:
+    """Users by their Entra object id (the Emulator sends only a channel id)."""
+    sender = activity.from_property
+    return c.Actor((sender.aad_object_id or sender.id) if sender else "unknown")
+
+
+def delivery_id(activity: Activity) -> str:
+    """A redelivered activity has the same id in the same conversation."""
+    conversation = activity.conversation.id if activity.conversation else ""
+    return "teams:" + hashlib.sha256(f"{conversation}|{activity.id}".encode()).hexdigest()[:40]
+
+
+def plain_text(text: str) -> str:
+    """Teams may send HTML; commands are plain words."""
+    return " ".join(html.unescape(_TAGS.sub(" ", text or "")).split())
+
+
+def message_text(activity: Activity) -> str:
+    """The text with '@Tally' taken out, so a channel message parses like a personal one."""
+    text = TurnContext.remove_recipient_mention(activity) if activity.entities else activity.text
+    return plain_text(text or "")
+
+
+def card_action_data(activity: Activity) -> dict[str, Any]:
+    """Action.Execute data (invoke), or Action.Submit data (a message whose value is the data)."""
+    value = activity.value or {}
+    if isinstance(value, dict) and isinstance(value.get("action"), dict):
+        return dict(value["action"].get("data") or {})
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def form_values(data: dict[str, Any]) -> dict[FormField, object]:
+    values: dict[FormField, object] = {}
+    for field in FormField:
+        raw = data.get(field.value)
+        if raw is None:
+            continue
+        if field in MULTI_VALUE_FIELDS:
+            values[field] = [v for v in str(raw).split(",") if v]
+        else:
+            values[field] = str(raw)
+    return values
+
+
+def button(data: dict[str, Any]) -> tuple[str, str]:
+    return str(data.get(DataKey.ACTION.value) or ""), str(data.get(DataKey.VALUE.value) or "")
+
+
+def message_payload_text(value: dict[str, Any]) -> str:
+    """The text of the message a message action was started from."""
+    body = ((value or {}).get("messagePayload") or {}).get("body") or {}
+    return plain_text(body.get("content") or "")

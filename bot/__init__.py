@@ -1,0 +1,1 @@
+"""The platform-neutral core: grammar, commands, handlers, impact arithmetic and replies."""

@@ -1,0 +1,131 @@
+"""Neutral commands: small dataclasses an adapter builds from whatever its platform sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from storage.model import ImpactArea, Platform, Status
+
+
+@dataclass(frozen=True)
+class WorkspaceRef:
+    platform: Platform
+    external_id: str
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: str
+    is_admin: bool = False
+
+
+@dataclass(frozen=True)
+class DateSpec:
+    """A date as typed: an ISO date, or days relative to today in the workspace's timezone."""
+
+    iso: date | None = None
+    days_ago: int = 0
+
+
+TODAY = DateSpec()
+
+
+@dataclass(frozen=True)
+class Command:
+    ws: WorkspaceRef
+    actor: Actor
+
+    requires_admin = False  # True: the adapter asks its platform whether the actor is an admin
+
+
+@dataclass(frozen=True)
+class ReportProblem(Command):
+    text: str = ""
+    area: str | None = None
+    count: int = 1
+    effort_minutes: int | None = None
+    users: int | None = None
+    impacts: tuple[ImpactArea, ...] = ()
+    failure_demand: bool = False
+    anonymous: bool = False
+    when: DateSpec = TODAY
+    delivery_id: str | None = None
+    skip_duplicate_check: bool = False
+
+
+@dataclass(frozen=True)
+class LogOccurrence(Command):
+    number: int = 0
+    count: int = 1
+    effort_minutes: int | None = None
+    users: int | None = None
+    when: DateSpec = TODAY
+    anonymous: bool = False
+    delivery_id: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ShowProblem(Command):
+    number: int = 0
+
+
+@dataclass(frozen=True)
+class ListProblems(Command):
+    area: str | None = None
+    statuses: tuple[Status, ...] = (Status.OPEN, Status.INVESTIGATING)
+
+
+@dataclass(frozen=True)
+class TopProblems(Command):
+    period: str = "week"
+
+
+@dataclass(frozen=True)
+class SetStatus(Command):
+    number: int = 0
+    status: Status = Status.OPEN
+    requires_admin = True  # unless the reporter asks; the adapter finds out whether they're an admin
+
+
+@dataclass(frozen=True)
+class MergeProblems(Command):
+    source: int = 0
+    target: int = 0
+    requires_admin = True
+
+
+@dataclass(frozen=True)
+class ShowHelp(Command):
+    topic: str = "problem"
+
+
+@dataclass(frozen=True)
+class OpenCaptureForm(Command):
+    prefill: str = ""
+
+
+@dataclass(frozen=True)
+class SubmitCaptureForm(Command):
+    values: dict = field(default_factory=dict)
+    delivery_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ShowHome(Command):
+    pass
+
+
+@dataclass(frozen=True)
+class ClaimFirstOwnership(Command):
+    """Whoever installs Tally in a workspace that has no owners yet becomes its first owner."""
+
+
+@dataclass(frozen=True)
+class PressButton(Command):
+    """A button on one of Tally's messages was pressed."""
+
+    action: str = ""
+    value: str = ""
+    delivery_id: str | None = None

@@ -1,0 +1,348 @@
+"""The chat grammar of DESIGN.md: one line of text in, one neutral command out (or BadInput)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from bot import commands as c
+from bot import help as usage
+from bot.errors import BadInput
+from storage.model import ImpactArea, Status
+
+MAX_COUNT = 1_000_000
+MAX_USERS = 1_000_000
+MAX_EFFORT_MINUTES = 24 * 60
+MAX_TEXT = 1000
+MAX_DAYS_BACK = 90
+
+_TOKEN = re.compile(r'#"[^"]*"|#“[^”]*”|\S+')
+_COUNT = re.compile(r"[x×](-?\d+)", re.IGNORECASE)
+_EFFORT_PART = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?:ins?)?)?", re.IGNORECASE)
+_EFFORT_SHAPE = re.compile(r"[\d.]+(?:h|m|min|mins)(?:[\d.]*(?:h|m|min|mins))*(?:\+.*)?", re.IGNORECASE)
+_USERS = re.compile(r"users=(.*)", re.IGNORECASE)
+_IMPACT = re.compile(r"\+([a-z]+)", re.IGNORECASE)
+_DATE_LIKE = re.compile(r"\d{2,4}-\d{1,2}-\d{1,2}|today|yesterday", re.IGNORECASE)
+_ID = re.compile(r"#?(\d{1,9})")
+_IDEA_ID = re.compile(r"[iI]?(\d{1,9})")
+
+PROBLEM_SUBCOMMANDS = ("again", "show", "list", "top", "status", "merge", "help")
+STATUS_WORDS = {
+    "open": Status.OPEN,
+    "reopen": Status.OPEN,
+    "investigating": Status.INVESTIGATING,
+    "fixed": Status.FIXED,
+    "wontfix": Status.WONT_FIX,
+    "won't-fix": Status.WONT_FIX,
+    "won'tfix": Status.WONT_FIX,
+}
+LIST_FILTERS = {
+    "open": (Status.OPEN, Status.INVESTIGATING),
+    "investigating": (Status.INVESTIGATING,),
+    "fixed": (Status.FIXED,),
+    "wontfix": (Status.WONT_FIX,),
+    "all": tuple(s for s in Status if s is not Status.MERGED),
+}
+PERIODS = ("week", "month", "quarter")
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean(text: str) -> str:
+    """Control characters (NUL above all, which PostgreSQL refuses) never reach storage."""
+    return _CONTROL.sub("", text)
+
+
+def slugify(name: str) -> str:
+    """'Communicating decision on application' -> 'communicating-decision-on-application'."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def area_name(token: str) -> str:
+    """The display name for an area typed as #words-like-this or #"Words like this"."""
+    inner = token[1:].strip('"“”').strip()
+    if not token.startswith(('#"', "#“")):
+        inner = inner.replace("-", " ").replace("_", " ")
+    inner = " ".join(inner.split())
+    return inner[:1].upper() + inner[1:]
+
+
+def _whole_number(raw: str, low: int, high: int, message: str, how: str) -> int:
+    try:
+        n = int(raw)
+    except ValueError:
+        n = low - 1
+    if not low <= n <= high:
+        raise BadInput(message, how)
+    return n
+
+
+MAX_AREA_NAME = 100
+
+
+def checked_area_name(name: str) -> str:
+    if not name:
+        raise BadInput("That area has no name.", 'Write #area-name or #"Area name".')
+    if len(name) > MAX_AREA_NAME:
+        raise BadInput(
+            f"That area's name is {len(name)} characters long.",
+            f'Keep a process area\'s name under {MAX_AREA_NAME} characters, e.g. #"Communicating decisions".',
+        )
+    return name
+
+
+def parse_count(raw: str, token: str | None = None) -> int:
+    return _whole_number(
+        raw,
+        1,
+        MAX_COUNT,
+        f"'{token or raw}' isn't a number of occurrences I can count.",
+        f"Write how many times as x followed by a whole number from 1 to {MAX_COUNT:,}, e.g. x17.",
+    )
+
+
+def parse_effort(raw: str) -> int:
+    """'20m', '1h', '1h30m', '0.5h', '20m+10m' or a plain number of minutes -> minutes."""
+    raw = raw.strip()
+    how = "Write effort per occurrence as 20m, 1h, 1h30m, 0.5h or 20m+10m, at most 24h."
+    if raw.isdigit():
+        minutes = Decimal(raw)
+    else:
+        minutes = Decimal(0)
+        for part in raw.split("+"):
+            match = _EFFORT_PART.fullmatch(part.strip())
+            if not part.strip() or not match or not any(match.groups()):
+                raise BadInput(f"'{raw}' isn't an amount of effort I understand.", how)
+            try:
+                minutes += Decimal(match.group(1) or 0) * 60 + Decimal(match.group(2) or 0)
+            except InvalidOperation as exc:
+                raise BadInput(f"'{raw}' isn't an amount of effort I understand.", how) from exc
+    if minutes > MAX_EFFORT_MINUTES:
+        raise BadInput(f"'{raw}' is more than 24 hours for one occurrence.", how)
+    whole = int(minutes.to_integral_value())
+    if whole < 1:
+        raise BadInput(f"'{raw}' is less than a minute.", how)
+    return whole
+
+
+def parse_users(raw: str, token: str | None = None) -> int:
+    return _whole_number(
+        raw,
+        0,
+        MAX_USERS,
+        f"'{token or raw}' isn't a number of service users.",
+        f"Write users=N with a whole number from 0 to {MAX_USERS:,}, e.g. users=3.",
+    )
+
+
+def parse_date(raw: str) -> c.DateSpec:
+    word = raw.lower()
+    if word == "today":
+        return c.DateSpec(days_ago=0)
+    if word == "yesterday":
+        return c.DateSpec(days_ago=1)
+    try:
+        return c.DateSpec(iso=date.fromisoformat(raw))
+    except ValueError as exc:
+        raise BadInput(f"'{raw}' isn't a date I understand.", "Write on YYYY-MM-DD, on today or on yesterday.") from exc
+
+
+def parse_problem_id(raw: str | None, what: str, how: str) -> int:
+    match = _ID.fullmatch(raw or "")
+    if not match or int(match.group(1)) < 1:
+        shown = f"'{raw}' isn't a problem id." if raw else f"Which problem? {what} needs a problem id."
+        raise BadInput(shown, f"Write it like this: {how}")
+    return int(match.group(1))
+
+
+@dataclass
+class _Options:
+    """Keywords collected from a line; words that are not keywords stay as text."""
+
+    text: list[str] = field(default_factory=list)
+    area: str | None = None
+    count: int | None = None
+    effort: int | None = None
+    users: int | None = None
+    impacts: list[ImpactArea] = field(default_factory=list)
+    fd: bool = False
+    anon: bool = False
+    when: c.DateSpec | None = None
+
+
+def _once(current: object, token: str, what: str) -> None:
+    if current is not None:
+        raise BadInput(f"You gave {what} twice ('{token}').", f"Give {what} once. {usage.PROBLEM_USAGE}")
+
+
+def _collect(tokens: list[str], allowed: set[str]) -> _Options:
+    opts = _Options()
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        lower = token.lower()
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if "area" in allowed and token.startswith("#") and len(token) > 1 and not token[1:].isdigit():
+            _once(opts.area, token, "an area")
+            opts.area = checked_area_name(area_name(token))
+        elif match := _COUNT.fullmatch(token):
+            _once(opts.count, token, "the number of occurrences")
+            opts.count = parse_count(match.group(1), token)
+        elif _EFFORT_SHAPE.fullmatch(token):
+            _once(opts.effort, token, "the effort")
+            opts.effort = parse_effort(token)
+        elif match := _USERS.fullmatch(token):
+            _once(opts.users, token, "the users affected")
+            opts.users = parse_users(match.group(1), token)
+        elif "impact" in allowed and (match := _IMPACT.fullmatch(token)):
+            try:
+                impact = ImpactArea(match.group(1).lower())
+            except ValueError as exc:
+                raise BadInput(
+                    f"'{token}' isn't an impact area.", "Use +cost, +delivery, +quality or +people."
+                ) from exc
+            if impact not in opts.impacts:
+                opts.impacts.append(impact)
+        elif "fd" in allowed and lower == "fd":
+            opts.fd = True
+        elif lower == "anon":
+            opts.anon = True
+        elif lower == "on" and nxt is not None and _DATE_LIKE.fullmatch(nxt):
+            _once(opts.when, f"on {nxt}", "the date")
+            opts.when = parse_date(nxt)
+            i += 1
+        else:
+            opts.text.append(token)
+        i += 1
+    return opts
+
+
+def parse_new_problem(text: str, ws: c.WorkspaceRef, actor: c.Actor, delivery_id: str | None) -> c.ReportProblem:
+    if len(text) > MAX_TEXT:
+        raise BadInput(
+            f"That's {len(text):,} characters; a problem fits in {MAX_TEXT:,}.",
+            "Say what went wrong in a sentence or two, then add detail with /problem (the form).",
+        )
+    opts = _collect(_TOKEN.findall(text), {"area", "impact", "fd"})
+    issue = " ".join(opts.text).strip()
+    if not issue:
+        raise BadInput(
+            "What went wrong? There was no description left after the keywords.",
+            f"Write it like this: {usage.EXAMPLE}",
+        )
+    return c.ReportProblem(
+        ws=ws,
+        actor=actor,
+        text=issue,
+        area=opts.area,
+        count=opts.count or 1,
+        effort_minutes=opts.effort,
+        users=opts.users,
+        impacts=tuple(opts.impacts),
+        failure_demand=opts.fd,
+        anonymous=opts.anon,
+        when=opts.when or c.TODAY,
+        delivery_id=delivery_id,
+    )
+
+
+def _parse_again(args: list[str], ws: c.WorkspaceRef, actor: c.Actor, delivery_id: str | None) -> c.Command:
+    number = parse_problem_id(args[0] if args else None, "again", usage.AGAIN_USAGE)
+    opts = _collect(args[1:], set())
+    if opts.text:
+        raise BadInput(f"I didn't understand '{' '.join(opts.text)}'.", f"Write it like this: {usage.AGAIN_USAGE}")
+    return c.LogOccurrence(
+        ws=ws,
+        actor=actor,
+        number=number,
+        count=opts.count or 1,
+        effort_minutes=opts.effort,
+        users=opts.users,
+        when=opts.when or c.TODAY,
+        anonymous=opts.anon,
+        delivery_id=delivery_id,
+    )
+
+
+def _no_more(args: list[str], how: str) -> None:
+    if args:
+        raise BadInput(f"I didn't understand '{' '.join(args)}'.", f"Write it like this: {how}")
+
+
+def _parse_list(args: list[str], ws: c.WorkspaceRef, actor: c.Actor) -> c.Command:
+    area, statuses = None, LIST_FILTERS["open"]
+    for token in _TOKEN.findall(" ".join(args)):
+        if token.startswith("#") and len(token) > 1:
+            area = checked_area_name(area_name(token))
+        elif token.lower() in LIST_FILTERS:
+            statuses = LIST_FILTERS[token.lower()]
+        else:
+            raise BadInput(f"I didn't understand '{token}'.", f"Write it like this: {usage.LIST_USAGE}")
+    return c.ListProblems(ws=ws, actor=actor, area=area, statuses=statuses)
+
+
+def parse_problem(text: str, ws: c.WorkspaceRef, actor: c.Actor, delivery_id: str | None = None) -> c.Command:
+    """Everything after '/problem'."""
+    text = clean(text).strip()
+    if not text:
+        return c.OpenCaptureForm(ws=ws, actor=actor)
+    words = text.split()
+    sub, args = words[0].lower(), words[1:]
+    if sub not in PROBLEM_SUBCOMMANDS:
+        return parse_new_problem(text, ws, actor, delivery_id)
+    if sub == "again":
+        return _parse_again(args, ws, actor, delivery_id)
+    if sub == "show":
+        number = parse_problem_id(args[0] if args else None, "show", usage.SHOW_USAGE)
+        _no_more(args[1:], usage.SHOW_USAGE)
+        return c.ShowProblem(ws=ws, actor=actor, number=number)
+    if sub == "list":
+        return _parse_list(args, ws, actor)
+    if sub == "top":
+        period = args[0].lower() if args else "week"
+        if period not in PERIODS or len(args) > 1:
+            raise BadInput(f"I didn't understand '{' '.join(args)}'.", f"Write it like this: {usage.TOP_USAGE}")
+        return c.TopProblems(ws=ws, actor=actor, period=period)
+    if sub == "status":
+        number = parse_problem_id(args[0] if args else None, "status", usage.STATUS_USAGE)
+        word = args[1].lower() if len(args) > 1 else ""
+        if word not in STATUS_WORDS or len(args) > 2:
+            raise BadInput(
+                f"'{' '.join(args[1:]) or 'nothing'}' isn't a status I know.",
+                f"Write it like this: {usage.STATUS_USAGE}",
+            )
+        return c.SetStatus(ws=ws, actor=actor, number=number, status=STATUS_WORDS[word])
+    if sub == "merge":
+        if len(args) != 3 or args[1].lower() != "into":
+            raise BadInput("That merge isn't quite right.", f"Write it like this: {usage.MERGE_USAGE}")
+        source = parse_problem_id(args[0], "merge", usage.MERGE_USAGE)
+        target = parse_problem_id(args[2], "merge", usage.MERGE_USAGE)
+        return c.MergeProblems(ws=ws, actor=actor, source=source, target=target)
+    return c.ShowHelp(ws=ws, actor=actor, topic="problem")
+
+
+def parse_tally(text: str, ws: c.WorkspaceRef, actor: c.Actor) -> c.Command:
+    words = text.split()
+    if not words or words[0].lower() == "help":
+        return c.ShowHelp(ws=ws, actor=actor, topic="tally")
+    raise BadInput(f"'/tally {words[0]}' isn't something I can do yet.", "Try /tally help to see what I can do.")
+
+
+COMMAND_WORDS = {"problem": parse_problem, "problems": parse_problem}
+
+
+def parse_line(line: str, ws: c.WorkspaceRef, actor: c.Actor, delivery_id: str | None = None) -> c.Command:
+    """A whole line as typed in the console or a Teams chat: 'problem …', '/problem …', 'tally help'."""
+    stripped = line.strip()
+    word, _, rest = stripped.lstrip("/").partition(" ")
+    word = word.lower()
+    if word in COMMAND_WORDS:
+        return parse_problem(rest, ws, actor, delivery_id)
+    if word == "tally":
+        return parse_tally(rest, ws, actor)
+    if word in ("help", "?", ""):
+        return c.ShowHelp(ws=ws, actor=actor, topic="tally")
+    raise BadInput(f"I don't know the command '{word}'.", usage.COMMANDS_HELP)

@@ -1,0 +1,96 @@
+"""What every handler gets, and the lookups most of them share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot import commands as c
+from bot.cards import ProblemView
+from bot.errors import BadInput, NotFound
+from bot.grammar import MAX_DAYS_BACK, slugify
+from bot.impact import week_start
+from storage.model import Area, AuditEvent, Problem, Totals, Workspace, WorkspaceDefaults
+from storage.ports import UnitOfWork
+
+
+@dataclass
+class Context:
+    uow: UnitOfWork
+    now: datetime
+    defaults: WorkspaceDefaults
+
+
+def workspace(ctx: Context, ref: c.WorkspaceRef) -> Workspace:
+    return ctx.uow.workspaces.get_or_create(ref.platform, ref.external_id, ctx.defaults)
+
+
+def today(ctx: Context, ws: Workspace) -> date:
+    return ctx.now.astimezone(ZoneInfo(ws.timezone)).date()
+
+
+def resolve_date(ctx: Context, ws: Workspace, spec: c.DateSpec) -> date:
+    """The day a thing happened; never in the future and at most 90 days back."""
+    now = today(ctx, ws)
+    day = spec.iso or now - timedelta(days=spec.days_ago)
+    if day > now:
+        raise BadInput(f"{day.isoformat()} is in the future.", "Give today, yesterday or a past date as YYYY-MM-DD.")
+    if (now - day).days > MAX_DAYS_BACK:
+        raise BadInput(
+            f"{day.isoformat()} is more than {MAX_DAYS_BACK} days ago.",
+            f"Log things within {MAX_DAYS_BACK} days of them happening, e.g. on {now - timedelta(days=7)}.",
+        )
+    return day
+
+
+def get_problem(ctx: Context, ws: Workspace, number: int) -> Problem:
+    problem = ctx.uow.problems.get(ws.id, number)
+    if problem is None:
+        raise NotFound(f"There's no problem #{number}.", "/problem list shows the open ones.")
+    return problem
+
+
+def follow_merges(ctx: Context, ws: Workspace, problem: Problem) -> Problem:
+    """A merged problem's repeats belong to the problem it was merged into."""
+    seen = {problem.id}
+    while problem.merged_into_id is not None:
+        target = ctx.uow.problems.get_by_id(ws.id, problem.merged_into_id)
+        if target is None or target.id in seen:
+            break
+        seen.add(target.id)
+        problem = target
+    return problem
+
+
+def find_area(ctx: Context, ws: Workspace, name: str | None) -> Area | None:
+    return ctx.uow.areas.by_slug(ws.id, slugify(name)) if name else None
+
+
+def views(ctx: Context, ws: Workspace, problems: list[Problem]) -> list[ProblemView]:
+    """Problems with this week's and all-time tallies, in two queries however many there are."""
+    ids = [p.id for p in problems if p.id is not None]
+    if not ids:
+        return []
+    start = week_start(today(ctx, ws), ws.week_start)
+    week = ctx.uow.occurrences.totals(ws.id, ids, start=start)
+    total = ctx.uow.occurrences.totals(ws.id, ids)
+    names = {a.id: a.name for a in ctx.uow.areas.list(ws.id)}
+    return [
+        ProblemView(p, names.get(p.area_id) if p.area_id else None, week.get(p.id, Totals()), total.get(p.id, Totals()))
+        for p in problems
+        if p.id is not None
+    ]
+
+
+def view(ctx: Context, ws: Workspace, problem: Problem) -> ProblemView:
+    return views(ctx, ws, [problem])[0]
+
+
+def is_admin(ctx: Context, ws: Workspace, actor: c.Actor) -> bool:
+    """A platform admin (Slack admins, the console's --admin) or one of the workspace's owners."""
+    return actor.is_admin or actor.user_id in ctx.uow.workspaces.owners(ws.id)
+
+
+def audit(ctx: Context, ws: Workspace, action: str, subject: str, actor_id: str | None, **detail: object) -> None:
+    ctx.uow.audit.add(AuditEvent(ws.id, action, subject, actor_id, dict(detail)))

@@ -1,0 +1,31 @@
+"""Every button action and form field id the core hands to the adapters."""
+
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    """What a button does; each adapter carries it as its action id."""
+
+    HAPPENED_AGAIN = "problem_happened_again"
+    SAME_AS = "problem_same_as"
+    NOT_SAME = "problem_not_same"
+
+
+class FormField(StrEnum):
+    """Fields of the capture form; adapters use them as block, input and card ids."""
+
+    ISSUE = "issue"
+    AREA = "area"
+    NEW_AREA = "new_area"
+    IMPACTS = "impacts"
+    OCCURRENCES = "occurrences"
+    EFFORT = "effort"
+    USERS = "users"
+    OPTIONS = "options"
+
+
+class FormOption(StrEnum):
+    """Values of the capture form's option checkboxes."""
+
+    FAILURE_DEMAND = "fd"
+    ANONYMOUS = "anon"

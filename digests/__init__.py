@@ -1,0 +1,1 @@
+"""Digests, agendas, charts and statistical process control (their issue builds them)."""

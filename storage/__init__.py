@@ -1,0 +1,1 @@
+"""Persistence: domain records, the repository ports, and their SQLModel implementation."""

@@ -1,0 +1,124 @@
+"""Plain domain records, so the core never touches SQLModel rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+
+class Platform(StrEnum):
+    SLACK = "slack"
+    TEAMS = "teams"
+    CONSOLE = "console"
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    INVESTIGATING = "investigating"
+    FIXED = "fixed"
+    WONT_FIX = "wontfix"
+    MERGED = "merged"
+
+    @property
+    def label(self) -> str:
+        return {"wontfix": "won't fix"}.get(self.value, self.value)
+
+    @property
+    def is_open(self) -> bool:
+        return self in (Status.OPEN, Status.INVESTIGATING)
+
+
+class ImpactArea(StrEnum):
+    COST = "cost"
+    DELIVERY = "delivery"
+    QUALITY = "quality"
+    PEOPLE = "people"
+
+
+@dataclass
+class Workspace:
+    id: int
+    platform: Platform
+    external_id: str
+    name: str = ""
+    hourly_cost: Decimal = Decimal("25")
+    currency: str = "GBP"
+    timezone: str = "Europe/London"
+    week_start: int = 0  # 0 = Monday, as datetime.weekday()
+
+
+@dataclass(frozen=True)
+class WorkspaceDefaults:
+    """Settings a new workspace starts with (from TALLY_* variables)."""
+
+    hourly_cost: Decimal = Decimal("25")
+    currency: str = "GBP"
+    timezone: str = "Europe/London"
+
+
+@dataclass
+class Area:
+    id: int
+    workspace_id: int
+    name: str
+    slug: str
+
+
+@dataclass
+class Problem:
+    workspace_id: int
+    number: int
+    title: str
+    description: str = ""
+    area_id: int | None = None
+    impact_areas: tuple[ImpactArea, ...] = ()
+    effort_minutes: int = 0
+    users_per_occurrence: int = 1
+    failure_demand: bool = False
+    status: Status = Status.OPEN
+    merged_into_id: int | None = None
+    reporter_id: str | None = None
+    created_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass
+class Occurrence:
+    workspace_id: int
+    problem_id: int
+    occurred_on: date
+    count: int = 1
+    effort_minutes: int = 0
+    users_affected: int = 1
+    reporter_id: str | None = None
+    note: str = ""
+    delivery_id: str | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Totals:
+    """A tally over some period: occurrences, staff minutes and users affected."""
+
+    count: int = 0
+    staff_minutes: int = 0
+    users_affected: int = 0
+
+    def __add__(self, other: Totals) -> Totals:
+        return Totals(
+            self.count + other.count,
+            self.staff_minutes + other.staff_minutes,
+            self.users_affected + other.users_affected,
+        )
+
+
+@dataclass
+class AuditEvent:
+    workspace_id: int
+    action: str
+    subject: str
+    actor_id: str | None = None
+    detail: dict = field(default_factory=dict)
+    at: datetime | None = None

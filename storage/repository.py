@@ -1,0 +1,299 @@
+"""SQL implementations of the repository ports; every query is scoped by workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, cast, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from storage import ports
+from storage.model import (
+    Area,
+    AuditEvent,
+    ImpactArea,
+    Occurrence,
+    Platform,
+    Problem,
+    Status,
+    Totals,
+    Workspace,
+    WorkspaceDefaults,
+)
+from storage.tables import AreaRow, AuditRow, OccurrenceRow, ProblemRow, WorkspaceOwnerRow, WorkspaceRow
+
+
+def _workspace(row: WorkspaceRow) -> Workspace:
+    return Workspace(
+        id=row.id or 0,
+        platform=Platform(row.platform),
+        external_id=row.external_id,
+        name=row.name,
+        hourly_cost=Decimal(row.hourly_cost),
+        currency=row.currency,
+        timezone=row.timezone,
+        week_start=row.week_start,
+    )
+
+
+class SqlWorkspaces(ports.WorkspaceRepository):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get_or_create(self, platform: Platform, external_id: str, defaults: WorkspaceDefaults) -> Workspace:
+        query = select(WorkspaceRow).where(
+            WorkspaceRow.platform == platform.value, WorkspaceRow.external_id == external_id
+        )
+        row = self.session.scalars(query).first()
+        if row is None:
+            # A concurrent first request may create it too: insert in a savepoint and re-read.
+            try:
+                with self.session.begin_nested():
+                    row = WorkspaceRow(
+                        platform=platform.value,
+                        external_id=external_id,
+                        hourly_cost=defaults.hourly_cost,
+                        currency=defaults.currency,
+                        timezone=defaults.timezone,
+                    )
+                    self.session.add(row)
+                    self.session.flush()
+            except IntegrityError:
+                row = self.session.scalars(query).one()
+        return _workspace(row)
+
+    def next_problem_number(self, workspace_id: int) -> int:
+        stmt = (
+            update(WorkspaceRow)
+            .where(WorkspaceRow.id == workspace_id)
+            .values(problem_seq=WorkspaceRow.problem_seq + 1)
+            .returning(WorkspaceRow.problem_seq)
+        )
+        return int(self.session.execute(stmt).scalar_one())
+
+    def owners(self, workspace_id: int) -> set[str]:
+        rows = self.session.scalars(
+            select(WorkspaceOwnerRow.user_id).where(WorkspaceOwnerRow.workspace_id == workspace_id)
+        )
+        return set(rows)
+
+    def add_owner(self, workspace_id: int, user_id: str) -> None:
+        if user_id not in self.owners(workspace_id):
+            self.session.add(WorkspaceOwnerRow(workspace_id=workspace_id, user_id=user_id))
+            self.session.flush()
+
+
+def _area(row: AreaRow) -> Area:
+    return Area(id=row.id or 0, workspace_id=row.workspace_id, name=row.name, slug=row.slug)
+
+
+class SqlAreas(ports.AreaRepository):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def by_slug(self, workspace_id: int, slug: str) -> Area | None:
+        row = self.session.scalars(
+            select(AreaRow).where(AreaRow.workspace_id == workspace_id, AreaRow.slug == slug)
+        ).first()
+        return _area(row) if row else None
+
+    def get(self, workspace_id: int, area_id: int) -> Area | None:
+        row = self.session.get(AreaRow, area_id)
+        return _area(row) if row and row.workspace_id == workspace_id else None
+
+    def add(self, workspace_id: int, name: str, slug: str) -> Area:
+        row = AreaRow(workspace_id=workspace_id, name=name, slug=slug)
+        self.session.add(row)
+        self.session.flush()
+        return _area(row)
+
+    def list(self, workspace_id: int) -> list[Area]:
+        rows = self.session.scalars(select(AreaRow).where(AreaRow.workspace_id == workspace_id).order_by(AreaRow.name))
+        return [_area(r) for r in rows]
+
+
+def _problem(row: ProblemRow) -> Problem:
+    return Problem(
+        id=row.id,
+        workspace_id=row.workspace_id,
+        number=row.number,
+        title=row.title,
+        description=row.description,
+        area_id=row.area_id,
+        impact_areas=tuple(ImpactArea(a) for a in row.impact_areas.split(",") if a),
+        effort_minutes=row.effort_minutes,
+        users_per_occurrence=row.users_per_occurrence,
+        failure_demand=row.failure_demand,
+        status=Status(row.status),
+        merged_into_id=row.merged_into_id,
+        reporter_id=row.reporter_id,
+        created_at=row.created_at,
+    )
+
+
+def _copy_problem(problem: Problem, row: ProblemRow) -> None:
+    row.title = problem.title
+    row.description = problem.description
+    row.area_id = problem.area_id
+    row.impact_areas = ",".join(a.value for a in problem.impact_areas)
+    row.effort_minutes = problem.effort_minutes
+    row.users_per_occurrence = problem.users_per_occurrence
+    row.failure_demand = problem.failure_demand
+    row.status = problem.status.value
+    row.merged_into_id = problem.merged_into_id
+    row.reporter_id = problem.reporter_id
+
+
+class SqlProblems(ports.ProblemRepository):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, problem: Problem) -> Problem:
+        row = ProblemRow(workspace_id=problem.workspace_id, number=problem.number, title=problem.title)
+        _copy_problem(problem, row)
+        self.session.add(row)
+        self.session.flush()
+        return _problem(row)
+
+    def get(self, workspace_id: int, number: int) -> Problem | None:
+        row = self.session.scalars(
+            select(ProblemRow).where(ProblemRow.workspace_id == workspace_id, ProblemRow.number == number)
+        ).first()
+        return _problem(row) if row else None
+
+    def get_by_id(self, workspace_id: int, problem_id: int) -> Problem | None:
+        row = self.session.get(ProblemRow, problem_id)
+        return _problem(row) if row and row.workspace_id == workspace_id else None
+
+    def save(self, problem: Problem) -> None:
+        row = self.session.get(ProblemRow, problem.id)
+        if row is None or row.workspace_id != problem.workspace_id:
+            raise LookupError(f"problem {problem.id} is not in workspace {problem.workspace_id}")
+        _copy_problem(problem, row)
+        self.session.flush()
+
+    def list(
+        self,
+        workspace_id: int,
+        statuses: Iterable[Status],
+        area_id: int | None = None,
+        reporter_id: str | None = None,
+        limit: int = 50,
+    ) -> list[Problem]:
+        query = select(ProblemRow).where(
+            ProblemRow.workspace_id == workspace_id,
+            ProblemRow.status.in_([s.value for s in statuses]),
+        )
+        if area_id is not None:
+            query = query.where(ProblemRow.area_id == area_id)
+        if reporter_id is not None:
+            query = query.where(ProblemRow.reporter_id == reporter_id)
+        rows = self.session.scalars(query.order_by(ProblemRow.number.desc()).limit(limit))
+        return [_problem(r) for r in rows]
+
+
+def _occurrence(row: OccurrenceRow) -> Occurrence:
+    return Occurrence(
+        id=row.id,
+        workspace_id=row.workspace_id,
+        problem_id=row.problem_id,
+        occurred_on=row.occurred_on,
+        count=row.count,
+        effort_minutes=row.effort_minutes,
+        users_affected=row.users_affected,
+        reporter_id=row.reporter_id,
+        note=row.note,
+        delivery_id=row.delivery_id,
+    )
+
+
+class SqlOccurrences(ports.OccurrenceRepository):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, occurrence: Occurrence) -> Occurrence:
+        row = OccurrenceRow(
+            workspace_id=occurrence.workspace_id,
+            problem_id=occurrence.problem_id,
+            occurred_on=occurrence.occurred_on,
+            count=occurrence.count,
+            effort_minutes=occurrence.effort_minutes,
+            users_affected=occurrence.users_affected,
+            reporter_id=occurrence.reporter_id,
+            note=occurrence.note,
+            delivery_id=occurrence.delivery_id,
+        )
+        try:
+            with self.session.begin_nested():
+                self.session.add(row)
+                self.session.flush()
+        except IntegrityError as exc:
+            if occurrence.delivery_id and self.by_delivery(occurrence.workspace_id, occurrence.delivery_id):
+                raise ports.DuplicateDelivery(occurrence.delivery_id) from exc
+            raise
+        return _occurrence(row)
+
+    def by_delivery(self, workspace_id: int, delivery_id: str) -> Occurrence | None:
+        row = self.session.scalars(
+            select(OccurrenceRow).where(
+                OccurrenceRow.workspace_id == workspace_id, OccurrenceRow.delivery_id == delivery_id
+            )
+        ).first()
+        return _occurrence(row) if row else None
+
+    def totals(
+        self,
+        workspace_id: int,
+        problem_ids: Sequence[int] | None = None,
+        start: date | None = None,
+        end: date | None = None,
+    ) -> dict[int, Totals]:
+        o = OccurrenceRow
+        count = cast(o.count, BigInteger)  # a million occurrences x a million users overflows 32 bits
+        query = select(
+            o.problem_id,
+            func.sum(count),
+            func.sum(count * o.effort_minutes),
+            func.sum(count * o.users_affected),
+        ).where(o.workspace_id == workspace_id)
+        if problem_ids is not None:
+            query = query.where(o.problem_id.in_(list(problem_ids)))
+        if start is not None:
+            query = query.where(o.occurred_on >= start)
+        if end is not None:
+            query = query.where(o.occurred_on <= end)
+        rows = self.session.execute(query.group_by(o.problem_id))
+        return {pid: Totals(int(c or 0), int(m or 0), int(u or 0)) for pid, c, m, u in rows}
+
+    def move(self, workspace_id: int, from_problem_id: int, to_problem_id: int) -> int:
+        result = self.session.execute(
+            update(OccurrenceRow)
+            .where(OccurrenceRow.workspace_id == workspace_id, OccurrenceRow.problem_id == from_problem_id)
+            .values(problem_id=to_problem_id)
+        )
+        return int(result.rowcount or 0)
+
+
+class SqlAudit(ports.AuditRepository):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, event: AuditEvent) -> None:
+        self.session.add(
+            AuditRow(
+                workspace_id=event.workspace_id,
+                actor_id=event.actor_id,
+                action=event.action,
+                subject=event.subject,
+                detail=event.detail,
+            )
+        )
+
+    def list(self, workspace_id: int, limit: int = 100) -> list[AuditEvent]:
+        rows = self.session.scalars(
+            select(AuditRow).where(AuditRow.workspace_id == workspace_id).order_by(AuditRow.id.desc()).limit(limit)
+        )
+        return [AuditEvent(r.workspace_id, r.action, r.subject, r.actor_id, dict(r.detail), r.at) for r in rows]

@@ -1,0 +1,147 @@
+"""SQLModel tables: the only place that knows how Tally's records are laid out in SQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Column, Index, Numeric, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class WorkspaceRow(SQLModel, table=True):
+    __tablename__ = "workspace"
+    __table_args__ = (UniqueConstraint("platform", "external_id", name="uq_workspace_platform_external"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    external_id: str = Field(max_length=128)
+    name: str = Field(default="", max_length=200)
+    hourly_cost: Decimal = Field(default=Decimal("25"), sa_column=Column(Numeric(12, 2), nullable=False))
+    currency: str = Field(default="GBP", max_length=3)
+    timezone: str = Field(default="Europe/London", max_length=64)
+    week_start: int = Field(default=0)
+    problem_seq: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AreaRow(SQLModel, table=True):
+    __tablename__ = "process_area"
+    __table_args__ = (UniqueConstraint("workspace_id", "slug", name="uq_area_workspace_slug"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    name: str = Field(max_length=120)
+    slug: str = Field(max_length=120)
+
+
+class ProblemRow(SQLModel, table=True):
+    __tablename__ = "problem"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "number", name="uq_problem_workspace_number"),
+        Index("ix_problem_workspace_status", "workspace_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    number: int
+    title: str = Field(max_length=200)
+    description: str = Field(default="", max_length=4000)
+    area_id: int | None = Field(default=None, foreign_key="process_area.id")
+    impact_areas: str = Field(default="", max_length=64)
+    effort_minutes: int = Field(default=0)
+    users_per_occurrence: int = Field(default=1)
+    failure_demand: bool = Field(default=False)
+    status: str = Field(default="open", max_length=16)
+    merged_into_id: int | None = Field(default=None, foreign_key="problem.id")
+    reporter_id: str | None = Field(default=None, max_length=128)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class OccurrenceRow(SQLModel, table=True):
+    __tablename__ = "occurrence"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "delivery_id", name="uq_occurrence_workspace_delivery"),
+        Index("ix_occurrence_workspace_problem_date", "workspace_id", "problem_id", "occurred_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    problem_id: int = Field(foreign_key="problem.id")
+    occurred_on: date
+    count: int = Field(default=1)
+    effort_minutes: int = Field(default=0)
+    users_affected: int = Field(default=1)
+    reporter_id: str | None = Field(default=None, max_length=128)
+    note: str = Field(default="", max_length=1000)
+    delivery_id: str | None = Field(default=None, max_length=200)
+
+
+class AuditRow(SQLModel, table=True):
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    actor_id: str | None = Field(default=None, max_length=128)
+    action: str = Field(max_length=64)
+    subject: str = Field(max_length=64)
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class SlackInstallationRow(SQLModel, table=True):
+    """One Slack workspace (or Grid org) that installed Tally; tokens are encrypted at rest."""
+
+    __tablename__ = "slack_installation"
+    __table_args__ = (UniqueConstraint("enterprise_id", "team_id", name="uq_slack_installation_team"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: str = Field(default="", max_length=32)
+    team_id: str = Field(default="", max_length=32)
+    is_enterprise_install: bool = Field(default=False)
+    installer_user_id: str = Field(default="", max_length=32)
+    bot_user_id: str = Field(default="", max_length=32)
+    bot_id: str = Field(default="", max_length=32)
+    bot_scopes: str = Field(default="", max_length=1000)
+    data_encrypted: str = Field(default="", sa_column=Column(Text, nullable=False))
+    installed_at: datetime = Field(default_factory=utcnow)
+
+
+class SlackOAuthStateRow(SQLModel, table=True):
+    """A one-time OAuth state, so an install callback can't be forged or replayed."""
+
+    __tablename__ = "slack_oauth_state"
+
+    state: str = Field(primary_key=True, max_length=100)
+    expires_at: datetime
+
+
+class ConversationRefRow(SQLModel, table=True):
+    """Where a platform lets Tally post unprompted (a Teams conversation reference, as JSON)."""
+
+    __tablename__ = "conversation_ref"
+    __table_args__ = (UniqueConstraint("platform", "tenant_id", "conversation_id", name="uq_conversation_ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    tenant_id: str = Field(max_length=128)
+    conversation_id: str = Field(max_length=400)
+    conversation_type: str = Field(default="", max_length=32)
+    reference: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class WorkspaceOwnerRow(SQLModel, table=True):
+    """People who run Tally for a workspace: they merge problems and, later, manage forums."""
+
+    __tablename__ = "workspace_owner"
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id", name="uq_workspace_owner"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    user_id: str = Field(max_length=128)
+    added_at: datetime = Field(default_factory=utcnow)

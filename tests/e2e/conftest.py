@@ -1,0 +1,72 @@
+"""e2e: the real `tally serve` aiohttp app on 127.0.0.1, a fake Slack, real SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from aiohttp.test_utils import TestServer
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from adapters.config import Settings
+from adapters.server import ENGINE, create_app
+from tests.databases import database_url
+from tests.e2e.fake_slack import FakeSlack, start_fake_slack
+from tests.e2e.slack_client import SIGNING_SECRET, SlackClient
+
+
+@dataclass
+class RunningTally:
+    server: TestServer
+    slack: SlackClient
+    fake: FakeSlack
+
+    @property
+    def engine(self) -> Engine:
+        return self.server.app[ENGINE]
+
+    def count(self, sql: str) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(text(sql)).scalar() or 0)
+
+    def url(self, path: str) -> str:
+        return str(self.server.make_url(path))
+
+
+@pytest.fixture
+async def fake_slack():
+    fake = await start_fake_slack()
+    yield fake
+    assert fake.server is not None
+    await fake.server.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path):
+    with database_url(request.param, tmp_path) as url:
+        yield url
+
+
+def slack_settings(db_url: str, fake: FakeSlack, **extra: str) -> Settings:
+    values = {
+        "database_url": db_url,
+        "slack_signing_secret": SIGNING_SECRET,
+        "slack_bot_token": "xoxb-single-workspace-token",
+        "slack_api_url": fake.api_url,
+        **extra,
+    }
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+async def start_tally(settings: Settings, fake: FakeSlack, clock) -> RunningTally:  # type: ignore[no-untyped-def]
+    server = TestServer(create_app(settings, clock=clock), host="127.0.0.1")
+    await server.start_server()
+    return RunningTally(server, SlackClient(str(server.make_url("/")), fake.url("/")), fake)
+
+
+@pytest.fixture
+async def tally(db_url, fake_slack, fixed_clock):
+    running = await start_tally(slack_settings(db_url, fake_slack), fake_slack, fixed_clock)
+    yield running
+    await running.server.close()

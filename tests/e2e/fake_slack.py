@@ -1,0 +1,157 @@
+"""A small stand-in for Slack's own servers on 127.0.0.1: the Web API, response_urls and Socket Mode.
+
+It records every request so tests can assert what Tally sent to Slack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import WSMsgType, web
+from aiohttp.test_utils import TestServer
+
+BOT_USER = "UTALLYBOT"
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    token: str | None
+
+
+@dataclass
+class FakeSlack:
+    """Everything the fake received, plus knobs a test can turn."""
+
+    calls: list[Call] = field(default_factory=list)
+    responses: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    admins: set[str] = field(default_factory=set)
+    not_in_channel: set[str] = field(default_factory=set)
+    failing: dict[str, str] = field(default_factory=dict)  # method -> the error Slack answers with
+    socket_acks: list[dict[str, Any]] = field(default_factory=list)
+    socket_envelopes: asyncio.Queue = field(default_factory=asyncio.Queue)
+    server: TestServer | None = None
+    _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    @property
+    def api_url(self) -> str:
+        assert self.server is not None
+        return str(self.server.make_url("/api/"))
+
+    def url(self, path: str) -> str:
+        assert self.server is not None
+        return str(self.server.make_url(path))
+
+    def called(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Socket Mode answers asynchronously: wait until the call has arrived."""
+        await self.wait_until(lambda: len(self.called(method)) >= count, f"{count} x {method}", timeout)
+        return self.called(method)
+
+    async def wait_until(self, condition: Callable[[], bool], what: str, timeout: float = 5.0) -> None:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not condition():
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"timed out waiting for {what}")
+            await asyncio.sleep(0.02)
+
+    # --- the Web API -------------------------------------------------------------------------
+    async def api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args: dict[str, Any] = dict(request.query)
+        body = await request.read()
+        if body:
+            if request.content_type == "application/json":
+                args.update(json.loads(body))
+            else:
+                args.update(dict(parse_qsl(body.decode())))
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth else args.get("token")
+        self.calls.append(Call(method, args, token))
+        return web.json_response(self.answer(method, args))
+
+    def answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method in self.failing:
+            return {"ok": False, "error": self.failing[method]}
+        if method == "auth.test":
+            return {"ok": True, "user_id": BOT_USER, "bot_id": "BTALLY", "team_id": "T0COUNCIL", "team": "Council"}
+        if method in ("chat.postMessage", "chat.update"):
+            if args.get("channel") in self.not_in_channel:
+                return {"ok": False, "error": "not_in_channel"}
+            return {
+                "ok": True,
+                "channel": args.get("channel"),
+                "ts": args.get("ts") or f"1700000000.{next(self._ts):06d}",
+            }
+        if method in ("views.open", "views.publish"):
+            return {"ok": True, "view": {"id": "VFAKE", **_as_dict(args.get("view"))}}
+        if method == "users.info":
+            user = args.get("user")
+            return {"ok": True, "user": {"id": user, "is_admin": user in self.admins, "is_owner": False}}
+        if method == "oauth.v2.access":
+            return {
+                "ok": True,
+                "access_token": "xoxb-installed-secret-token",
+                "token_type": "bot",
+                "scope": "commands,chat:write",
+                "bot_user_id": BOT_USER,
+                "app_id": "A0TALLY",
+                "team": {"id": "T0NEW", "name": "New council"},
+                "enterprise": None,
+                "is_enterprise_install": False,
+                "authed_user": {"id": "UINSTALLER"},
+            }
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.url("/socket").replace("http://", "ws://")}
+        return {"ok": True}
+
+    # --- response_url ------------------------------------------------------------------------
+    async def respond(self, request: web.Request) -> web.Response:
+        self.responses.append((request.match_info["key"], await request.json()))
+        return web.Response(text="ok")
+
+    # --- Socket Mode -------------------------------------------------------------------------
+    async def socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0TALLY"}})
+
+        async def pump() -> None:
+            while not ws.closed:
+                envelope = await self.socket_envelopes.get()
+                await ws.send_json(envelope)
+
+        sender = asyncio.create_task(pump())
+        try:
+            async for msg in ws:
+                if msg.type == WSMsgType.TEXT:
+                    self.socket_acks.append(json.loads(msg.data))
+        finally:
+            sender.cancel()
+        return ws
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        return json.loads(value)
+    return dict(value or {})
+
+
+async def start_fake_slack() -> FakeSlack:
+    fake = FakeSlack()
+    app = web.Application()
+    app.router.add_route("*", "/api/{method}", fake.api)
+    app.router.add_post("/respond/{key}", fake.respond)
+    app.router.add_get("/socket", fake.socket)
+    fake.server = TestServer(app, host="127.0.0.1")
+    await fake.server.start_server()
+    return fake

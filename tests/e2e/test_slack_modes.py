@@ -1,0 +1,118 @@
+"""Slack beyond one token over HTTP: many workspaces through OAuth, and Socket Mode."""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+from sqlalchemy import text
+
+from storage.secrets import TokenCipher
+from storage.slack_installations import SlackInstallations
+from tests.conftest import WORKED_EXAMPLE
+from tests.e2e.conftest import slack_settings, start_tally
+from tests.e2e.slack_client import load
+
+SECRET_KEY = "a-long-random-phrase-for-tests-only"
+
+
+@pytest.fixture
+async def oauth_tally(db_url, fake_slack, fixed_clock):
+    settings = slack_settings(
+        db_url,
+        fake_slack,
+        slack_bot_token="",
+        slack_client_id="111.222",
+        slack_client_secret="client-secret",
+        secret_key=SECRET_KEY,
+    )
+    running = await start_tally(settings, fake_slack, fixed_clock)
+    yield running
+    await running.server.close()
+
+
+async def install(tally) -> aiohttp.ClientResponse:  # type: ignore[no-untyped-def]
+    """Click 'Add to Slack', then come back as Slack would; the state cookie is Secure, so carry it by hand."""
+    async with aiohttp.ClientSession() as session:
+        async with session.get(tally.url("/slack/install")) as resp:
+            page = await resp.text()
+            assert resp.status == 200
+            cookie = resp.headers["Set-Cookie"].split(";")[0]
+        state = re.search(r"state=([\w\-.~%]+)", page)
+        assert state, page
+        redirect = tally.url(f"/slack/oauth_redirect?code=one-time-code&state={state.group(1)}")
+        async with session.get(redirect, headers={"Cookie": cookie}) as resp:
+            await resp.text()
+            return resp
+
+
+async def test_oauth_install_stores_the_token_encrypted_and_uses_it(oauth_tally):
+    resp = await install(oauth_tally)
+    assert resp.status == 200
+    (exchange,) = oauth_tally.fake.called("oauth.v2.access")
+    assert exchange.args["code"] == "one-time-code"
+    with oauth_tally.engine.connect() as conn:
+        rows = conn.execute(text("select team_id, data_encrypted, installer_user_id from slack_installation")).all()
+    assert [(r[0], r[2]) for r in rows] == [("T0NEW", "UINSTALLER")]
+    assert oauth_tally.count("select count(*) from workspace_owner where user_id = 'UINSTALLER'") == 1
+    assert "xoxb-installed-secret-token" not in repr(rows)
+    store = SlackInstallations(oauth_tally.engine, TokenCipher(SECRET_KEY))
+    assert store.find(None, "T0NEW", False)["bot_token"] == "xoxb-installed-secret-token"
+
+    status, _ = await oauth_tally.slack.slash(WORKED_EXAMPLE, team_id="T0NEW")
+    assert status == 200
+    (post,) = oauth_tally.fake.called("chat.postMessage")
+    assert post.token == "xoxb-installed-secret-token"
+    assert "8.5 hours" in json.dumps(post.args["blocks"])
+
+
+async def test_oauth_callback_without_our_state_is_refused(oauth_tally):
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(oauth_tally.url("/slack/oauth_redirect?code=x&state=forged")) as resp,
+    ):
+        assert resp.status >= 400
+    assert oauth_tally.fake.called("oauth.v2.access") == []
+    assert oauth_tally.count("select count(*) from slack_installation") == 0
+
+
+async def test_uninstalled_workspace_is_not_served(oauth_tally):
+    status, body = await oauth_tally.slack.slash("Printer jammed", team_id="T0UNKNOWN")
+    assert oauth_tally.count("select count(*) from problem") == 0
+    assert oauth_tally.fake.called("chat.postMessage") == []
+    assert status == 200 and body == "", body
+    (key, answer), *_ = oauth_tally.fake.responses  # Bolt tells the user through response_url
+    assert key == "command" and "reinstall" in answer["text"]
+
+
+@pytest.fixture
+async def socket_tally(db_url, fake_slack, fixed_clock):
+    settings = slack_settings(db_url, fake_slack, slack_app_token="xapp-1-socket-mode-token")
+    running = await start_tally(settings, fake_slack, fixed_clock)
+    yield running
+    await running.server.close()
+
+
+async def test_socket_mode_runs_the_same_listeners(socket_tally):
+    fake = socket_tally.fake
+    (opened,) = await fake.wait_for("apps.connections.open")
+    assert opened.token == "xapp-1-socket-mode-token"
+    command = {**load("slash_command", fake.url("/")), "text": WORKED_EXAMPLE}
+    await fake.socket_envelopes.put(
+        {"envelope_id": "env-1", "type": "slash_commands", "accepts_response_payload": True, "payload": command}
+    )
+    (post,) = await fake.wait_for("chat.postMessage")
+    assert "8.5 hours" in json.dumps(post.args["blocks"])
+    await fake.wait_until(lambda: any(a.get("envelope_id") == "env-1" for a in fake.socket_acks), "the envelope's ack")
+    assert socket_tally.count("select sum(count) from occurrence") == 17
+
+
+async def test_signed_http_still_works_beside_socket_mode(socket_tally):
+    status, _ = await socket_tally.slack.post(
+        urlencode({**load("slash_command", socket_tally.fake.url("/")), "text": "help"}),
+        "application/x-www-form-urlencoded",
+    )
+    assert status == 200

@@ -1,0 +1,209 @@
+"""In-memory repositories and unit of work: the core's unit tests run on these, not on SQL."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from storage import ports
+from storage.model import (
+    Area,
+    AuditEvent,
+    Occurrence,
+    Platform,
+    Problem,
+    Status,
+    Totals,
+    Workspace,
+    WorkspaceDefaults,
+)
+
+
+class FakeData:
+    """What the fake database holds; shared by every unit of work made from one factory."""
+
+    def __init__(self) -> None:
+        self.workspaces: list[Workspace] = []
+        self.seq: dict[int, int] = {}
+        self.owners: dict[int, set[str]] = {}
+        self.areas: list[Area] = []
+        self.problems: list[Problem] = []
+        self.occurrences: list[Occurrence] = []
+        self.audit: list[AuditEvent] = []
+        self.commits = 0
+
+
+class FakeWorkspaces(ports.WorkspaceRepository):
+    def __init__(self, data: FakeData) -> None:
+        self.data = data
+
+    def get_or_create(self, platform: Platform, external_id: str, defaults: WorkspaceDefaults) -> Workspace:
+        for ws in self.data.workspaces:
+            if ws.platform == platform and ws.external_id == external_id:
+                return ws
+        ws = Workspace(
+            id=len(self.data.workspaces) + 1,
+            platform=platform,
+            external_id=external_id,
+            hourly_cost=defaults.hourly_cost,
+            currency=defaults.currency,
+            timezone=defaults.timezone,
+        )
+        self.data.workspaces.append(ws)
+        return ws
+
+    def next_problem_number(self, workspace_id: int) -> int:
+        self.data.seq[workspace_id] = self.data.seq.get(workspace_id, 0) + 1
+        return self.data.seq[workspace_id]
+
+    def owners(self, workspace_id: int) -> set[str]:
+        return set(self.data.owners.get(workspace_id, set()))
+
+    def add_owner(self, workspace_id: int, user_id: str) -> None:
+        self.data.owners.setdefault(workspace_id, set()).add(user_id)
+
+
+class FakeAreas(ports.AreaRepository):
+    def __init__(self, data: FakeData) -> None:
+        self.data = data
+
+    def by_slug(self, workspace_id: int, slug: str) -> Area | None:
+        return next((a for a in self.data.areas if a.workspace_id == workspace_id and a.slug == slug), None)
+
+    def get(self, workspace_id: int, area_id: int) -> Area | None:
+        return next((a for a in self.data.areas if a.workspace_id == workspace_id and a.id == area_id), None)
+
+    def add(self, workspace_id: int, name: str, slug: str) -> Area:
+        area = Area(len(self.data.areas) + 1, workspace_id, name, slug)
+        self.data.areas.append(area)
+        return area
+
+    def list(self, workspace_id: int) -> list[Area]:
+        return sorted((a for a in self.data.areas if a.workspace_id == workspace_id), key=lambda a: a.name)
+
+
+class FakeProblems(ports.ProblemRepository):
+    def __init__(self, data: FakeData) -> None:
+        self.data = data
+
+    def add(self, problem: Problem) -> Problem:
+        stored = copy.copy(problem)
+        stored.id = len(self.data.problems) + 1
+        self.data.problems.append(stored)
+        return copy.copy(stored)
+
+    def get(self, workspace_id: int, number: int) -> Problem | None:
+        found = next((p for p in self.data.problems if p.workspace_id == workspace_id and p.number == number), None)
+        return copy.copy(found) if found else None
+
+    def get_by_id(self, workspace_id: int, problem_id: int) -> Problem | None:
+        found = next((p for p in self.data.problems if p.workspace_id == workspace_id and p.id == problem_id), None)
+        return copy.copy(found) if found else None
+
+    def save(self, problem: Problem) -> None:
+        for i, p in enumerate(self.data.problems):
+            if p.id == problem.id and p.workspace_id == problem.workspace_id:
+                self.data.problems[i] = copy.copy(problem)
+                return
+        raise LookupError(problem.id)
+
+    def list(
+        self,
+        workspace_id: int,
+        statuses: Iterable[Status],
+        area_id: int | None = None,
+        reporter_id: str | None = None,
+        limit: int = 50,
+    ) -> list[Problem]:
+        wanted = set(statuses)
+        found = [
+            copy.copy(p)
+            for p in self.data.problems
+            if p.workspace_id == workspace_id
+            and p.status in wanted
+            and (area_id is None or p.area_id == area_id)
+            and (reporter_id is None or p.reporter_id == reporter_id)
+        ]
+        return sorted(found, key=lambda p: -p.number)[:limit]
+
+
+class FakeOccurrences(ports.OccurrenceRepository):
+    def __init__(self, data: FakeData) -> None:
+        self.data = data
+
+    def add(self, occurrence: Occurrence) -> Occurrence:
+        if occurrence.delivery_id and self.by_delivery(occurrence.workspace_id, occurrence.delivery_id):
+            raise ports.DuplicateDelivery(occurrence.delivery_id)
+        stored = copy.copy(occurrence)
+        stored.id = len(self.data.occurrences) + 1
+        self.data.occurrences.append(stored)
+        return stored
+
+    def by_delivery(self, workspace_id: int, delivery_id: str) -> Occurrence | None:
+        return next(
+            (o for o in self.data.occurrences if o.workspace_id == workspace_id and o.delivery_id == delivery_id),
+            None,
+        )
+
+    def totals(
+        self,
+        workspace_id: int,
+        problem_ids: Sequence[int] | None = None,
+        start: date | None = None,
+        end: date | None = None,
+    ) -> dict[int, Totals]:
+        out: dict[int, Totals] = {}
+        for o in self.data.occurrences:
+            if o.workspace_id != workspace_id or (problem_ids is not None and o.problem_id not in problem_ids):
+                continue
+            if (start and o.occurred_on < start) or (end and o.occurred_on > end):
+                continue
+            add = Totals(o.count, o.count * o.effort_minutes, o.count * o.users_affected)
+            out[o.problem_id] = out.get(o.problem_id, Totals()) + add
+        return out
+
+    def move(self, workspace_id: int, from_problem_id: int, to_problem_id: int) -> int:
+        moved = 0
+        for o in self.data.occurrences:
+            if o.workspace_id == workspace_id and o.problem_id == from_problem_id:
+                o.problem_id = to_problem_id
+                moved += 1
+        return moved
+
+
+class FakeAudit(ports.AuditRepository):
+    def __init__(self, data: FakeData) -> None:
+        self.data = data
+
+    def add(self, event: AuditEvent) -> None:
+        self.data.audit.append(event)
+
+    def list(self, workspace_id: int, limit: int = 100) -> list[AuditEvent]:
+        return [e for e in reversed(self.data.audit) if e.workspace_id == workspace_id][:limit]
+
+
+class FakeUnitOfWork(ports.UnitOfWork):
+    """Changes go to a copy and reach the shared data only on commit, like a transaction."""
+
+    def __init__(self, data: FakeData) -> None:
+        self.shared = data
+
+    def __enter__(self) -> FakeUnitOfWork:
+        self._begin()
+        return self
+
+    def _begin(self) -> None:
+        self.data = copy.deepcopy(self.shared)
+        self.workspaces = FakeWorkspaces(self.data)
+        self.areas = FakeAreas(self.data)
+        self.problems = FakeProblems(self.data)
+        self.occurrences = FakeOccurrences(self.data)
+        self.audit = FakeAudit(self.data)
+
+    def commit(self) -> None:
+        self.shared.__dict__.update(copy.deepcopy(self.data).__dict__)
+        self.shared.commits += 1
+
+    def rollback(self) -> None:
+        self._begin()
