@@ -72,6 +72,9 @@ def report_problem(cmd: c.ReportProblem, ctx: Context) -> Reply:
         candidates = ctx.uow.problems.list(ws.id, (Status.OPEN, Status.INVESTIGATING), limit=500)
         match = most_similar(cmd.text, [p for p in candidates if p.area_id == (area.id if area else None)])
         if match is not None:
+            # Read committed: a copy of this delivery that committed while we read now shows its occurrence too.
+            if retried := _delivered_card(ctx, ws, cmd.delivery_id, Visibility.CHANNEL):
+                return retried
             if question := duplicate_question(match, _question_payload(cmd)):
                 return question
             footer = f"This looks like #{match.number}; if it's the same, an admin can merge them."
