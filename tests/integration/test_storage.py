@@ -62,7 +62,7 @@ def test_retried_delivery_is_stored_once(bus, engine):
 
 def test_concurrent_reports_get_unique_numbers_and_duplicates_store_once(bus, engine):
     words = "printer phones kiosk scanner website letters queue parking lift heating".split()
-    lines = [(f"problem {words[i % 10]} broken", f"d{i % 10}") for i in range(20)]
+    lines = [(f"problem {words[i % 10]} broken", f"d{i % 10}") for i in range(40)]
     with ThreadPoolExecutor(max_workers=8) as pool:
         replies = list(pool.map(lambda item: say(bus, item[0], delivery=item[1]), lines))
     assert all(r.kind is ReplyKind.CARD for r in replies), [(r.kind, r.text) for r in replies if r.kind is not ReplyKind.CARD]
