@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from importlib.metadata import version
 
-from adapters.config import ConfigError, load_settings
+from adapters.config import ConfigError, Settings, load_settings
+from adapters.logs import configure_logging
 
 
-def _bus(settings):  # type: ignore[no-untyped-def]
+def _bus(settings: Settings):  # type: ignore[no-untyped-def]
     from bot.bus import MessageBus
     from storage.engine import make_engine
     from storage.migrate import upgrade
@@ -21,24 +21,23 @@ def _bus(settings):  # type: ignore[no-untyped-def]
     return MessageBus(SqlUnitOfWorkFactory(engine), settings.defaults)
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from adapters.server import run
 
-    run(load_settings(), host=args.host, port=args.port)
+    run(settings, host=args.host, port=args.port)
     return 0
 
 
-def cmd_chat(args: argparse.Namespace) -> int:
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from adapters.console import DEFAULT_WORKSPACE, main_console
 
-    return main_console(_bus(load_settings()), args.user, args.workspace or DEFAULT_WORKSPACE, args.admin)
+    return main_console(_bus(settings), args.user, args.workspace or DEFAULT_WORKSPACE, args.admin)
 
 
-def cmd_db(args: argparse.Namespace) -> int:
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     from storage.engine import make_engine
     from storage.migrate import upgrade
 
-    settings = load_settings()
     upgrade(make_engine(settings.database_url))
     print(f"Database is up to date ({settings.database_url.split('@')[-1]}).")
     return 0
@@ -69,13 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
-        return int(args.func(args) or 0)
+        settings = load_settings()
+        configure_logging(args.verbose, settings.secret_values())
+        return int(args.func(args, settings) or 0)
     except ConfigError as exc:
         print(f"tally: {exc}", file=sys.stderr)
         return 2

@@ -44,6 +44,18 @@ class Settings:
     def slack_oauth(self) -> bool:
         return bool(self.slack_client_id and self.slack_client_secret)
 
+    def secret_values(self) -> list[str]:
+        """What the log redactor must never print, whatever library logs it."""
+        secrets = (
+            self.slack_signing_secret,
+            self.slack_bot_token,
+            self.slack_client_secret,
+            self.slack_app_token,
+            self.microsoft_app_password,
+            self.secret_key,
+        )
+        return [s for s in secrets if s]
+
     def __repr__(self) -> str:  # secrets stay out of logs and tracebacks
         return f"Settings(database={self.database_url.split('@')[-1]!r}, slack={self.slack_enabled})"
 

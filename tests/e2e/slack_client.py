@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -66,3 +68,18 @@ class SlackClient:
 
     def payload(self, name: str) -> dict[str, Any]:
         return load(name, self.fake_url)
+
+
+async def install(url: Callable[[str], str]) -> aiohttp.ClientResponse:
+    """Click 'Add to Slack', then come back as Slack would; the state cookie is Secure, so carry it by hand."""
+    async with aiohttp.ClientSession() as session:
+        async with session.get(url("/slack/install")) as resp:
+            page = await resp.text()
+            assert resp.status == 200
+            cookie = resp.headers["Set-Cookie"].split(";")[0]
+        state = re.search(r"state=([\w\-.~%]+)", page)
+        assert state, page
+        redirect = url(f"/slack/oauth_redirect?code=one-time-code&state={state.group(1)}")
+        async with session.get(redirect, headers={"Cookie": cookie}) as resp:
+            await resp.text()
+            return resp

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from urllib.parse import urlencode
 
 import aiohttp
@@ -14,7 +13,7 @@ from storage.secrets import TokenCipher
 from storage.slack_installations import SlackInstallations
 from tests.conftest import WORKED_EXAMPLE
 from tests.e2e.conftest import slack_settings, start_tally
-from tests.e2e.slack_client import load
+from tests.e2e.slack_client import install, load
 
 SECRET_KEY = "a-long-random-phrase-for-tests-only"
 
@@ -34,23 +33,8 @@ async def oauth_tally(db_url, fake_slack, fixed_clock):
     await running.server.close()
 
 
-async def install(tally) -> aiohttp.ClientResponse:  # type: ignore[no-untyped-def]
-    """Click 'Add to Slack', then come back as Slack would; the state cookie is Secure, so carry it by hand."""
-    async with aiohttp.ClientSession() as session:
-        async with session.get(tally.url("/slack/install")) as resp:
-            page = await resp.text()
-            assert resp.status == 200
-            cookie = resp.headers["Set-Cookie"].split(";")[0]
-        state = re.search(r"state=([\w\-.~%]+)", page)
-        assert state, page
-        redirect = tally.url(f"/slack/oauth_redirect?code=one-time-code&state={state.group(1)}")
-        async with session.get(redirect, headers={"Cookie": cookie}) as resp:
-            await resp.text()
-            return resp
-
-
 async def test_oauth_install_stores_the_token_encrypted_and_uses_it(oauth_tally):
-    resp = await install(oauth_tally)
+    resp = await install(oauth_tally.url)
     assert resp.status == 200
     (exchange,) = oauth_tally.fake.called("oauth.v2.access")
     assert exchange.args["code"] == "one-time-code"

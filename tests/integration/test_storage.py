@@ -65,7 +65,9 @@ def test_concurrent_reports_get_unique_numbers_and_duplicates_store_once(bus, en
     lines = [(f"problem {words[i % 10]} broken", f"d{i % 10}") for i in range(40)]
     with ThreadPoolExecutor(max_workers=8) as pool:
         replies = list(pool.map(lambda item: say(bus, item[0], delivery=item[1]), lines))
-    assert all(r.kind is ReplyKind.CARD for r in replies), [(r.kind, r.text) for r in replies if r.kind is not ReplyKind.CARD]
+    assert all(r.kind is ReplyKind.CARD for r in replies), [
+        (r.kind, r.text) for r in replies if r.kind is not ReplyKind.CARD
+    ]
     with engine.connect() as conn:
         numbers = [n for (n,) in conn.execute(text("select number from problem order by number"))]
         deliveries = conn.execute(text("select count(distinct delivery_id), count(*) from occurrence")).one()
