@@ -9,6 +9,8 @@ from typing import TextIO
 
 REDACTED = "(redacted)"
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# Their debug output dumps whole payloads and API bodies, which name users: -v must not undo anonymity.
+QUIET_LIBRARIES = ("slack_sdk", "slack_bolt", "botbuilder", "botframework", "msrest", "urllib3", "asyncio", "alembic")
 
 # Slack bot, user, app and refresh tokens; JWTs (Bot Framework and Entra bearer tokens); any Bearer credential.
 TOKEN_PATTERN = re.compile(
@@ -47,11 +49,12 @@ class RedactingFormatter(logging.Formatter):
 
 
 def configure_logging(verbose: bool, secrets: Iterable[str] = (), stream: TextIO | None = None) -> logging.Handler:
-    """One handler on the root logger; every library's records go through the redactor."""
+    """One handler on the root logger; every record goes through the redactor; -v is Tally's own debug."""
     handler = logging.StreamHandler(stream)
     handler.setFormatter(RedactingFormatter(secrets))
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING if name == "alembic" else logging.INFO)
     return handler

@@ -1,4 +1,4 @@
-"""`tally -v serve` as an operator runs it: a real process whose debug log must hold no token or secret."""
+"""`tally -v serve` as an operator runs it: its debug log holds no token, no secret and no anonymous reporter."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ async def wait_until_healthy(base: str, process: asyncio.subprocess.Process) -> 
     raise AssertionError("tally serve did not become healthy within 30 s")
 
 
-async def test_verbose_serve_keeps_tokens_and_secrets_out_of_its_log(fake_slack, tmp_path):
+async def test_verbose_serve_keeps_tokens_secrets_and_anonymous_reporters_out_of_its_log(fake_slack, tmp_path):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
@@ -55,7 +55,10 @@ async def test_verbose_serve_keeps_tokens_and_secrets_out_of_its_log(fake_slack,
     try:
         await wait_until_healthy(base, process)
         assert (await install(lambda path: base + path)).status == 200
-        status, _ = await SlackClient(base, fake_slack.url("/")).slash("Printer jammed x2 10m", team_id="T0NEW")
+        slack = SlackClient(base, fake_slack.url("/"))
+        status, _ = await slack.slash("Bullying on the night shift anon", team_id="T0NEW", user_id="U0WHISTLE")
+        assert status == 200
+        status, _ = await slack.slash("again 1 anon", team_id="T0NEW", user_id="U0WHISTLE")
         assert status == 200
         (post,) = await fake_slack.wait_for("chat.postMessage")
         assert post.token == INSTALLED_TOKEN  # the token really was in play while the log was written
@@ -63,6 +66,6 @@ async def test_verbose_serve_keeps_tokens_and_secrets_out_of_its_log(fake_slack,
         process.terminate()
         out, err = await asyncio.wait_for(process.communicate(), timeout=30)
     log = (out + err).decode()
-    assert "oauth.v2.access" in log and "(redacted)" in log, log[-3000:]
-    for secret in (INSTALLED_TOKEN, CLIENT_SECRET, SECRET_KEY, SIGNING_SECRET, "one-time-code"):
+    assert "DEBUG tally.bus: ReportProblem handled" in log, log[-3000:]  # -v really is on
+    for secret in (INSTALLED_TOKEN, CLIENT_SECRET, SECRET_KEY, SIGNING_SECRET, "one-time-code", "U0WHISTLE"):
         assert secret not in log, secret

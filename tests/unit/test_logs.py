@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from adapters.config import Settings
-from adapters.logs import REDACTED, configure_logging, redact
+from adapters.logs import QUIET_LIBRARIES, REDACTED, configure_logging, redact
 
 
 @pytest.mark.parametrize(
@@ -63,20 +63,39 @@ def test_configured_secrets_are_hidden_even_without_a_telltale_shape():
     assert line == f"signing with {REDACTED}, then {REDACTED}"
 
 
-def test_every_library_logs_through_the_redactor_tracebacks_included():
+@pytest.fixture
+def restored_logging():
+    """configure_logging changes process-wide levels: put them back for the tests that follow."""
+    names = ["", *QUIET_LIBRARIES]
+    levels = {name: logging.getLogger(name).level for name in names}
+    handlers = list(logging.getLogger().handlers)
+    yield
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+    for handler in logging.getLogger().handlers:
+        if handler not in handlers:
+            logging.getLogger().removeHandler(handler)
+
+
+def test_every_library_logs_through_the_redactor_tracebacks_included(restored_logging):
     stream = io.StringIO()
-    root = logging.getLogger()
-    level = root.level
-    handler = configure_logging(verbose=True, secrets=["plain-secret-value"], stream=stream)
+    configure_logging(verbose=True, secrets=["plain-secret-value"], stream=stream)
+    logging.getLogger("slack_sdk.web").warning("response body: {'access_token': 'xoxb-1-2-secret'}")
     try:
-        logging.getLogger("slack_sdk.web").debug("response body: {'access_token': 'xoxb-1-2-secret'}")
-        try:
-            raise RuntimeError("failed while holding plain-secret-value")
-        except RuntimeError:
-            logging.getLogger("tally.errors").exception("unhandled error")
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
+        raise RuntimeError("failed while holding plain-secret-value")
+    except RuntimeError:
+        logging.getLogger("tally.errors").exception("unhandled error")
     out = stream.getvalue()
     assert "slack_sdk.web" in out and "Traceback" in out and "RuntimeError" in out
     assert "xoxb-1-2-secret" not in out and "plain-secret-value" not in out
+
+
+def test_verbose_is_tallys_own_debug_not_the_payload_dumps_of_platform_sdks(restored_logging):
+    stream = io.StringIO()
+    configure_logging(verbose=True, stream=stream)
+    logging.getLogger("tally.bus").debug("ReportProblem handled in 4.2 ms")
+    logging.getLogger("slack_bolt.AsyncApp").debug("payload: {'user_id': 'U0WHISTLE'}")
+    logging.getLogger("botbuilder.core").debug("activity from 29:whistleblower")
+    out = stream.getvalue()
+    assert "ReportProblem handled" in out
+    assert "U0WHISTLE" not in out and "whistleblower" not in out
