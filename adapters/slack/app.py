@@ -28,6 +28,7 @@ from . import blocks, translate
 from .ids import CallbackId, SlashCommand
 
 log = logging.getLogger("tally.slack")
+BOLT_APP_NAME = "slack_bolt.tally"
 
 BOT_SCOPES = ["commands", "chat:write", "chat:write.public", "users:read"]
 ADMIN_CACHE_SECONDS = 300
@@ -234,7 +235,8 @@ def build_app(
     """process_before_response: Slack gets its answer the moment a listener returns, not on a 10 ms poll."""
     client = AsyncWebClient(token=bot_token or None, base_url=api_url)
     app = AsyncApp(
-        name="tally",
+        # Bolt names its per-request loggers after the app and resets their level: keep them out of "tally.*".
+        name=BOLT_APP_NAME,
         signing_secret=signing_secret or None,
         request_verification_enabled=bool(signing_secret),
         client=client,

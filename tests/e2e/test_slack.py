@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 
 import pytest
@@ -26,6 +27,16 @@ async def test_worked_example_as_a_slash_command(tally):
     assert Action.HAPPENED_AGAIN.value in rendered
     assert tally.count("select count(*) from problem") == 1
     assert tally.count("select sum(count) from occurrence") == 17
+
+
+async def test_bolt_leaves_tallys_own_loggers_alone(tally):
+    """Bolt resets the level of a logger named after the app on every request; ours must not be that logger."""
+    logging.getLogger("tally").setLevel(logging.DEBUG)
+    try:
+        await tally.slack.slash("Printer jammed")
+        assert logging.getLogger("tally").level == logging.DEBUG
+    finally:
+        logging.getLogger("tally").setLevel(logging.NOTSET)
 
 
 async def test_slash_command_without_text_opens_the_modal(tally):
