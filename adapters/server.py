@@ -15,6 +15,7 @@ from adapters.config import Settings
 from adapters.slack import routes as slack_routes
 from adapters.teams import routes as teams_routes
 from adapters.teams.bot import TallyTeamsBot
+from adapters.teams.translate import delivery_key
 from bot.bus import MessageBus
 from storage.conversations import ConversationStore
 from storage.engine import make_engine, ping
@@ -68,7 +69,8 @@ async def slack(app: web.Application) -> AsyncIterator[None]:
 
 async def teams(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    bot = TallyTeamsBot(app[BUS], ConversationStore(app[ENGINE]))
+    key = delivery_key(settings.microsoft_app_password or settings.secret_key)
+    bot = TallyTeamsBot(app[BUS], ConversationStore(app[ENGINE]), key)
     app[teams_routes.TEAMS] = teams_routes.make_runtime(settings, bot)
     if not settings.microsoft_app_id:
         log.info("Teams: no MICROSOFT_APP_ID, so Bot Framework Emulator mode (no token checks)")

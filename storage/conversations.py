@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -14,7 +13,11 @@ from storage.tables import ConversationRefRow
 
 
 class ConversationStore:
-    """Sync store; adapters call it from a worker thread. Unchanged references aren't rewritten."""
+    """Sync store; adapters call it from a worker thread.
+
+    Rows keep no time and are written only when a reference changes, so the store never records
+    when someone wrote to Tally (an anonymous report must leave no trace of its reporter).
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -27,22 +30,24 @@ class ConversationStore:
         key = (platform, tenant_id, conversation_id)
         if self._last.get(key) == reference:
             return False
+        written = False
         for _ in range(2):  # a concurrent first insert loses the race once, then updates
             try:
                 with Session(self.engine) as session:
                     row = session.scalars(self._query(*key)).first() or ConversationRefRow(
                         platform=platform, tenant_id=tenant_id, conversation_id=conversation_id
                     )
-                    row.conversation_type = conversation_type
-                    row.reference = reference
-                    row.updated_at = datetime.now(UTC)
-                    session.add(row)
-                    session.commit()
+                    if row.id is None or (row.reference, row.conversation_type) != (reference, conversation_type):
+                        row.conversation_type = conversation_type
+                        row.reference = reference
+                        session.add(row)
+                        session.commit()
+                        written = True
                 break
             except IntegrityError:
                 continue
         self._last[key] = reference
-        return True
+        return written
 
     def find(self, platform: str, tenant_id: str, conversation_id: str) -> dict[str, Any] | None:
         with Session(self.engine) as session:

@@ -132,7 +132,6 @@ class ConversationRefRow(SQLModel, table=True):
     conversation_id: str = Field(max_length=400)
     conversation_type: str = Field(default="", max_length=32)
     reference: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class WorkspaceOwnerRow(SQLModel, table=True):

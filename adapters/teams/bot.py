@@ -7,7 +7,6 @@ import logging
 from typing import Any
 
 from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, TurnContext
-from botbuilder.core.serializer_helper import serializer_helper
 from botbuilder.schema import Activity, ActivityTypes, AdaptiveCardInvokeResponse, Attachment
 from botbuilder.schema.teams import (
     MessagingExtensionActionResponse,
@@ -66,9 +65,10 @@ def invoke_ok(body: object = None) -> InvokeResponse:
 
 
 class TallyTeamsBot(ActivityHandler):
-    def __init__(self, bus: MessageBus, conversations: ConversationStore) -> None:
+    def __init__(self, bus: MessageBus, conversations: ConversationStore, delivery_key: bytes) -> None:
         self.bus = bus
         self.conversations = conversations
+        self.delivery_key = delivery_key
 
     async def handle(self, command: c.Command) -> Reply:
         return await asyncio.to_thread(self.bus.handle, command)
@@ -81,7 +81,7 @@ class TallyTeamsBot(ActivityHandler):
         """Keep the conversation reference, so digests and notifications can post here later."""
         if not activity.conversation or not activity.service_url:
             return
-        reference = serializer_helper(TurnContext.get_conversation_reference(activity))
+        reference = translate.postable_reference(activity)
         await asyncio.to_thread(
             self.conversations.remember,
             "teams",
@@ -105,7 +105,9 @@ class TallyTeamsBot(ActivityHandler):
             return
         ws, who = translate.workspace_ref(activity), translate.actor(activity)
         try:
-            command = parse_line(translate.message_text(activity), ws, who, translate.delivery_id(activity))
+            command = parse_line(
+                translate.message_text(activity), ws, who, translate.delivery_id(activity, self.delivery_key)
+            )
         except TallyError as exc:
             reply = reply_for_error(exc)
         else:
@@ -117,7 +119,7 @@ class TallyTeamsBot(ActivityHandler):
         ws, who, delivery = (
             translate.workspace_ref(activity),
             translate.actor(activity),
-            translate.delivery_id(activity),
+            translate.delivery_id(activity, self.delivery_key),
         )
         action, value = translate.button(data)
         if action == CardVerb.SUBMIT_FORM:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import html
+import os
 import re
 from typing import Any
 
 from botbuilder.core import TurnContext
+from botbuilder.core.serializer_helper import serializer_helper
 from botbuilder.schema import Activity
 
 from bot import commands as c
@@ -38,10 +41,24 @@ def actor(activity: Activity) -> c.Actor:
     return c.Actor((sender.aad_object_id or sender.id) if sender else "unknown")
 
 
-def delivery_id(activity: Activity) -> str:
-    """A redelivered activity has the same id in the same conversation."""
+def delivery_key(secret: str) -> bytes:
+    """From a secret the database never holds; with none (local Emulator trials) a key for this process only."""
+    return hashlib.sha256(b"tally/teams-delivery/" + secret.encode()).digest() if secret else os.urandom(32)
+
+
+def delivery_id(activity: Activity, key: bytes) -> str:
+    """Same for a redelivered activity; keyed, so nobody holding only the database can recompute it from a
+    personal chat's id and a message time, and so trace an anonymous report back to its reporter."""
     conversation = activity.conversation.id if activity.conversation else ""
-    return "teams:" + hashlib.sha256(f"{conversation}|{activity.id}".encode()).hexdigest()[:40]
+    return "teams:" + hmac.new(key, f"{conversation}|{activity.id}".encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def postable_reference(activity: Activity) -> dict[str, Any]:
+    """Only what posting later needs: no user and no message id, so no stored row says who wrote, or when."""
+    reference = TurnContext.get_conversation_reference(activity)
+    reference.user = None
+    reference.activity_id = None
+    return serializer_helper(reference)
 
 
 def plain_text(text: str) -> str:

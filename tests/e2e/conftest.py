@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 from aiohttp.test_utils import TestServer
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
 from adapters.config import Settings
@@ -29,6 +29,12 @@ class RunningTally:
     def count(self, sql: str) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(text(sql)).scalar() or 0)
+
+    def dump(self) -> str:
+        """Every row of every table, as text: where an anonymous reporter must not be found."""
+        with self.engine.connect() as conn:
+            tables = inspect(conn).get_table_names()
+            return "\n".join(f"{t}: {conn.execute(text(f'select * from {t}')).all()!r}" for t in tables)
 
     def url(self, path: str) -> str:
         return str(self.server.make_url(path))

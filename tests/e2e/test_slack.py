@@ -111,6 +111,20 @@ async def test_retried_view_submission_is_stored_once(tally):
     assert tally.count("select sum(count) from occurrence") == 17
 
 
+async def test_anonymous_reports_leave_no_trace_of_the_reporter_anywhere(tally):
+    await tally.slack.slash("Bullying on the night shift anon", user_id="U0WHISTLE", user_name="whistle")
+    await tally.slack.slash("again 1 x2 anon", user_id="U0WHISTLE", user_name="whistle", trigger_id="t.anon.2")
+    payload = tally.slack.payload("view_submission")
+    payload["user"] = {"id": "U0WHISTLE", "username": "whistle", "name": "whistle", "team_id": "T0COUNCIL"}
+    values = payload["view"]["state"]["values"]
+    values["options"]["options"]["selected_options"] = [{"value": "anon", "text": {"type": "plain_text", "text": "x"}}]
+    await tally.slack.interact(payload)
+    assert tally.count("select count(*) from problem where reporter_id is null") == 2
+    assert tally.count("select sum(count) from occurrence where reporter_id is null") == 20
+    dump = tally.dump()
+    assert "U0WHISTLE" not in dump and "whistle" not in dump
+
+
 async def test_happened_again_updates_the_card_in_place(tally):
     await tally.slack.slash(WORKED_EXAMPLE)
     posted = tally.fake.called("chat.postMessage")[0]

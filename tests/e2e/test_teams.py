@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import aiohttp
@@ -238,6 +239,26 @@ async def test_conversation_update_stores_the_reference_and_proactive_posts_work
     assert len(fake.sent) == 2 and proactive.activity["from"]["id"] == "28:tally-bot-app-id"
     assert proactive.conversation_id == "19:frontdesk@thread.tacv2"
     assert proactive.card["body"][0]["text"] == "Weekly digest: 3 problems"
+
+
+async def test_anonymous_reports_leave_no_trace_of_the_reporter_anywhere(teams):
+    fake = teams.connector
+    alice = {"from": {"id": "29:1alice-teams-id", "name": "Alice Adams", "aadObjectId": "6a1c7e44-alice"}}
+    personal = activity("message_personal", fake.service_url, text="problem Bullying on the night shift anon", **alice)
+    await post(teams, personal)
+    again = activity("message_personal", fake.service_url, id="1700000000077", text="problem again 1 x2 anon", **alice)
+    await post(teams, again)
+    form = {"issue": "Rota changed without notice", "options": "anon", "tally_action": "tally_submit_form"}
+    await post(teams, {**form_invoke(fake, form, "1700000000078"), **alice})
+    assert teams.count("select count(*) from problem where reporter_id is null") == 2
+    assert teams.count("select sum(count) from occurrence where reporter_id is null") == 4
+    dump = teams.dump()
+    for trace in ("29:1alice-teams-id", "Alice Adams", "6a1c7e44-alice", "1700000000001", "1700000000077"):
+        assert trace not in dump, trace
+    # Someone holding only the database can't rebuild a delivery id from the personal chat and a message time.
+    guessed = hashlib.sha256(b"a:1personal-chat-with-alice|1700000000001").hexdigest()[:40]
+    assert teams.count("select count(*) from occurrence where delivery_id is not null") == 3
+    assert guessed not in dump
 
 
 async def test_every_message_refreshes_the_reference(teams):

@@ -24,7 +24,6 @@ def upgrade() -> None:
         sa.Column("conversation_id", sqlmodel.sql.sqltypes.AutoString(length=400), nullable=False),
         sa.Column("conversation_type", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("reference", sa.JSON(), nullable=False),
-        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("platform", "tenant_id", "conversation_id", name="uq_conversation_ref"),
     )
