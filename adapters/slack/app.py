@@ -244,4 +244,6 @@ def build_app(
         process_before_response=True,
     )
     register(app, SlackAdapter(bus))
+    if oauth is not None:  # uninstalling Tally, or revoking its token, deletes the stored installation
+        app.enable_token_revocation_listeners()
     return app

@@ -56,7 +56,8 @@ class TallyInstallationStore(AsyncInstallationStore):
     async def async_delete_installation(
         self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None
     ) -> None:
-        await asyncio.to_thread(self.store.delete, enterprise_id, team_id)
+        if user_id is None:  # Tally asks for no user tokens, so a user's revocation leaves the bot installed
+            await asyncio.to_thread(self.store.delete, enterprise_id, team_id)
 
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         await asyncio.to_thread(self.store.delete, enterprise_id, team_id)

@@ -53,6 +53,27 @@ async def test_oauth_install_stores_the_token_encrypted_and_uses_it(oauth_tally)
     assert "8.5 hours" in json.dumps(post.args["blocks"])
 
 
+async def test_uninstalling_deletes_the_stored_token(oauth_tally):
+    assert (await install(oauth_tally.url)).status == 200
+    revoked_user_token = oauth_tally.slack.payload("tokens_revoked")
+    status, _ = await oauth_tally.slack.event(revoked_user_token)
+    assert status == 200
+    assert oauth_tally.count("select count(*) from slack_installation") == 1  # only a user's token went
+    revoked_bot = oauth_tally.slack.payload("tokens_revoked")
+    revoked_bot["event"]["tokens"] = {"oauth": [], "bot": ["UTALLYBOT"]}
+    revoked_bot["event_id"] = "Ev0REVOKED2"
+    status, _ = await oauth_tally.slack.event(revoked_bot)
+    assert status == 200
+    assert oauth_tally.count("select count(*) from slack_installation") == 0
+
+    assert (await install(oauth_tally.url)).status == 200  # installed again, then uninstalled
+    status, _ = await oauth_tally.slack.event(oauth_tally.slack.payload("app_uninstalled"))
+    assert status == 200
+    assert oauth_tally.count("select count(*) from slack_installation") == 0
+    status, _ = await oauth_tally.slack.slash("Printer jammed", team_id="T0NEW")
+    assert oauth_tally.count("select count(*) from problem") == 0
+
+
 async def test_oauth_callback_without_our_state_is_refused(oauth_tally):
     async with (
         aiohttp.ClientSession() as session,

@@ -33,7 +33,7 @@ def test_manifest_matches_the_listeners():
     assert {c["command"] for c in features["slash_commands"]} == {c.value for c in SlashCommand}
     assert [s["callback_id"] for s in features["shortcuts"]] == [CallbackId.LOG_MESSAGE_SHORTCUT.value]
     assert MANIFEST["oauth_config"]["scopes"]["bot"] == BOT_SCOPES
-    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened", "app_uninstalled", "tokens_revoked"]
     assert features["app_home"]["home_tab_enabled"] is True
     urls = [c["url"] for c in features["slash_commands"]]
     urls += [settings["event_subscriptions"]["request_url"], settings["interactivity"]["request_url"]]
