@@ -91,8 +91,8 @@ def reply_blocks(reply: Reply) -> list[dict]:
 
 
 def fallback_text(reply: Reply) -> str:
-    """What notifications and screen readers show instead of the blocks."""
-    return reply.text[:3000]
+    """What notifications and screen readers show instead of the blocks; escaped, or '<!channel>' would ping."""
+    return escape(reply.text[:3000])
 
 
 def _option(label: str, value: str) -> dict:

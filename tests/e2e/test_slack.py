@@ -39,6 +39,13 @@ async def test_bolt_leaves_tallys_own_loggers_alone(tally):
         logging.getLogger("tally").setLevel(logging.NOTSET)
 
 
+async def test_typed_mentions_never_ping_the_channel(tally):
+    await tally.slack.slash("&lt;!channel&gt; printer jammed &amp; smoking")  # as Slack sends what was typed
+    (post,) = tally.fake.called("chat.postMessage")
+    assert post.args["text"] == "#1 &lt;!channel&gt; printer jammed &amp; smoking"
+    assert "<!channel>" not in json.dumps(post.args)
+
+
 async def test_slash_command_without_text_opens_the_modal(tally):
     await tally.slack.slash(WORKED_EXAMPLE)  # an area exists, so the modal offers it
     status, _ = await tally.slack.slash("")
