@@ -66,6 +66,8 @@ async def test_verbose_serve_keeps_tokens_secrets_and_anonymous_reporters_out_of
         process.terminate()
         out, err = await asyncio.wait_for(process.communicate(), timeout=30)
     log = (out + err).decode()
+    assert process.returncode == 0, log[-3000:]  # SIGTERM shuts down cleanly: the database closed, no traceback
+    assert "Traceback" not in log
     assert "DEBUG tally.bus: ReportProblem handled" in log, log[-3000:]  # -v really is on
     for secret in (INSTALLED_TOKEN, CLIENT_SECRET, SECRET_KEY, SIGNING_SECRET, "one-time-code", "U0WHISTLE"):
         assert secret not in log, secret
