@@ -10,7 +10,12 @@ from typing import TextIO
 REDACTED = "(redacted)"
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Their debug output dumps whole payloads and API bodies, which name users: -v must not undo anonymity.
-QUIET_LIBRARIES = ("slack_sdk", "slack_bolt", "botbuilder", "botframework", "msrest", "urllib3", "asyncio", "alembic")
+LIBRARY_LEVELS = {
+    **dict.fromkeys(
+        ("slack_sdk", "slack_bolt", "botbuilder", "botframework", "msrest", "urllib3", "asyncio"), logging.INFO
+    ),
+    "alembic": logging.WARNING,
+}
 
 # Slack bot, user, app and refresh tokens; JWTs (Bot Framework and Entra bearer tokens); any Bearer credential.
 TOKEN_PATTERN = re.compile(
@@ -55,6 +60,6 @@ def configure_logging(verbose: bool, secrets: Iterable[str] = (), stream: TextIO
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    for name in QUIET_LIBRARIES:
-        logging.getLogger(name).setLevel(logging.WARNING if name == "alembic" else logging.INFO)
+    for name, level in LIBRARY_LEVELS.items():
+        logging.getLogger(name).setLevel(level)
     return handler

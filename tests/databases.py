@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine, make_url
 
 from storage.engine import make_engine
@@ -54,6 +54,12 @@ def database_url(kind: str, tmp_path) -> Iterator[str]:  # type: ignore[no-untyp
     else:
         with postgres_database() as url:
             yield url
+
+
+def dump_tables(engine: Engine) -> dict[str, str]:
+    """Every row of every table, as text per table: where an anonymous reporter must not be found."""
+    with engine.connect() as conn:
+        return {t: repr(conn.execute(text(f"select * from {t}")).all()) for t in inspect(conn).get_table_names()}
 
 
 @contextmanager

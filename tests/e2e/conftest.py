@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 import pytest
 from aiohttp.test_utils import TestServer
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from adapters.config import Settings
 from adapters.server import ENGINE, create_app
-from tests.databases import database_url
+from tests.databases import database_url, dump_tables
 from tests.e2e.fake_slack import FakeSlack, start_fake_slack
 from tests.e2e.slack_client import SIGNING_SECRET, SlackClient
 
@@ -31,10 +31,7 @@ class RunningTally:
             return int(conn.execute(text(sql)).scalar() or 0)
 
     def dump(self) -> str:
-        """Every row of every table, as text: where an anonymous reporter must not be found."""
-        with self.engine.connect() as conn:
-            tables = inspect(conn).get_table_names()
-            return "\n".join(f"{t}: {conn.execute(text(f'select * from {t}')).all()!r}" for t in tables)
+        return "\n".join(f"{table}: {rows}" for table, rows in dump_tables(self.engine).items())
 
     def url(self, path: str) -> str:
         return str(self.server.make_url(path))

@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from adapters.config import Settings
-from adapters.logs import QUIET_LIBRARIES, REDACTED, configure_logging, redact
+from adapters.logs import LIBRARY_LEVELS, REDACTED, configure_logging, redact
 
 
 @pytest.mark.parametrize(
@@ -66,7 +66,7 @@ def test_configured_secrets_are_hidden_even_without_a_telltale_shape():
 @pytest.fixture
 def restored_logging():
     """configure_logging changes process-wide levels: put them back for the tests that follow."""
-    names = ["", *QUIET_LIBRARIES]
+    names = ["", *LIBRARY_LEVELS]
     levels = {name: logging.getLogger(name).level for name in names}
     handlers = list(logging.getLogger().handlers)
     yield
