@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test install install-test lint bench teams-package clean
+.PHONY: run test install install-test lint bench teams-package clean .env.key
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,14 @@ $(TEST_STAMP): $(STAMP)
 install: $(STAMP)
 install-test: $(TEST_STAMP)
 
-run: install
+# A local TALLY_SECRET_KEY (it keys delivery ids and encrypts stored tokens), written once to .env.
+.env.key: | $(BIN)/python
+	@if [ -z "$$TALLY_SECRET_KEY" ] && ! grep -qs '^TALLY_SECRET_KEY=.' .env; then \
+		echo "TALLY_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(32))')" >> .env; \
+		echo "Wrote a new TALLY_SECRET_KEY to .env (keep it: it keys delivery ids and encrypts stored tokens)"; \
+	fi
+
+run: install .env.key
 	$(BIN)/tally db upgrade
 	@echo ""
 	@echo "Tally is starting on http://127.0.0.1:3978"

@@ -10,15 +10,14 @@ from adapters.config import ConfigError, Settings, load_settings
 from adapters.logs import configure_logging
 
 
-def _bus(settings: Settings):  # type: ignore[no-untyped-def]
-    from bot.bus import MessageBus
+def _core(settings: Settings):  # type: ignore[no-untyped-def]
+    from adapters.compose import make_core
     from storage.engine import make_engine
     from storage.migrate import upgrade
-    from storage.uow import SqlUnitOfWorkFactory
 
     engine = make_engine(settings.database_url)
     upgrade(engine)
-    return MessageBus(SqlUnitOfWorkFactory(engine), settings.defaults)
+    return make_core(settings, engine)
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -31,7 +30,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from adapters.console import DEFAULT_WORKSPACE, main_console
 
-    return main_console(_bus(settings), args.user, args.workspace or DEFAULT_WORKSPACE, args.admin)
+    return main_console(_core(settings), args.user, args.workspace or DEFAULT_WORKSPACE, args.admin)
 
 
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:

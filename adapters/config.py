@@ -34,6 +34,7 @@ class Settings:
     microsoft_app_type: str = "MultiTenant"
     secret_key: str = ""
     teams_openid_metadata_url: str = ""  # tests only: where the Bot Framework's signing keys are published
+    teams_login_url: str = ""  # tests only: the login service Tally gets its own Bot Framework tokens from
     defaults: WorkspaceDefaults = WorkspaceDefaults()
 
     @property

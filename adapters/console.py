@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from typing import TextIO
-from uuid import uuid4
 
 from bot import commands as c
-from bot.bus import MessageBus
-from bot.errors import TallyError, reply_for_error
-from bot.grammar import parse_line
-from bot.replies import Button, Reply
+from bot import inputs
+from bot.core import Core, Outcome
+from bot.replies import Button, Reply, Target
 from storage.model import Platform
 
 DEFAULT_WORKSPACE = "console"
@@ -19,7 +18,8 @@ FORM_HINT = "The form is for Slack and Teams; here, write the problem in one lin
 
 def render_text(reply: Reply) -> str:
     """A reply as plain text, the way a terminal or a log shows it."""
-    out = [reply.text]
+    lead = f"(direct message to {reply.recipient}) " if reply.to is Target.DIRECT else ""
+    out = [lead + reply.text]
     out += [f"  {f.label}: {f.value}" for f in reply.fields]
     out += [f"  {line}" for line in reply.lines]
     for section in reply.sections:
@@ -33,52 +33,70 @@ def render_text(reply: Reply) -> str:
     return "\n".join(out)
 
 
+class ConsoleNotifier:
+    """Notifications in the console: printed where the person at the terminal sees them."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    async def send(self, workspace: c.WorkspaceRef, reply: Reply) -> None:
+        self.out.write(render_text(reply) + "\n")
+        self.out.flush()
+
+
 class ConsoleSession:
     """One person at a terminal: remembers the last reply's buttons so '1' presses the first."""
 
-    def __init__(self, bus: MessageBus, user: str, workspace: str = DEFAULT_WORKSPACE, admin: bool = False) -> None:
-        self.bus = bus
+    def __init__(self, core: Core, user: str, workspace: str = DEFAULT_WORKSPACE, admin: bool = False) -> None:
+        self.core = core
         self.ws = c.WorkspaceRef(Platform.CONSOLE, workspace)
         self.actor = c.Actor(user, is_admin=admin)
         self.buttons: tuple[Button, ...] = ()
 
-    def command_for(self, line: str) -> c.Command:
+    def input_for(self, line: str) -> inputs.Input:
         stripped = line.strip()
         if stripped.isdigit() and self.buttons and 1 <= int(stripped) <= len(self.buttons):
             button = self.buttons[int(stripped) - 1]
-            return c.PressButton(
-                ws=self.ws, actor=self.actor, action=button.action, value=button.value, delivery_id=None
-            )
-        return parse_line(line, self.ws, self.actor, delivery_id=f"console:{uuid4()}")
+            return inputs.Pressed(self.ws, self.actor, action=button.action, value=button.value)
+        return inputs.Typed(self.ws, self.actor, text=line)
 
-    def say(self, line: str) -> Reply:
-        try:
-            command = self.command_for(line)
-        except TallyError as exc:
-            return reply_for_error(exc)
-        reply = self.bus.handle(command)
-        self.buttons = reply.buttons
-        return reply
+    async def say(self, line: str) -> Outcome:
+        outcome = await self.core.handle(self.input_for(line))
+        buttons = tuple(b for r in outcome.replies for b in r.buttons)
+        self.buttons = buttons
+        return outcome
 
 
-def run_console(session: ConsoleSession, lines: TextIO, out: TextIO, prompt: bool) -> int:
-    """Read a command a line until end of input; a prompt only when a person is typing."""
+def render_outcome(outcome: Outcome) -> str:
+    return "\n".join(render_text(r) for r in outcome.replies)
+
+
+async def run_console_async(session: ConsoleSession, lines: TextIO, out: TextIO, prompt: bool) -> int:
     if prompt:
         out.write("Tally console. Type 'help', or a command such as: problem Printer jammed again x3 10m\n")
     while True:
         if prompt:
             out.write("tally> ")
             out.flush()
-        line = lines.readline()
+        line = await asyncio.to_thread(lines.readline)
         if not line or line.strip().lower() in ("quit", "exit"):
-            return 0
+            break
         if line.strip() and not line.lstrip().startswith("//"):
-            out.write(render_text(session.say(line)) + "\n")
+            out.write(render_outcome(await session.say(line)) + "\n")
             out.flush()
+        await session.core.background.drain()
+    await session.core.background.drain()
+    return 0
 
 
-def main_console(bus: MessageBus, user: str, workspace: str, admin: bool) -> int:
-    session = ConsoleSession(bus, user, workspace, admin)
+def run_console(session: ConsoleSession, lines: TextIO, out: TextIO, prompt: bool) -> int:
+    """Read a command a line until end of input; a prompt only when a person is typing."""
+    return asyncio.run(run_console_async(session, lines, out, prompt))
+
+
+def main_console(core: Core, user: str, workspace: str, admin: bool) -> int:
+    core.dispatcher.register(Platform.CONSOLE, ConsoleNotifier(sys.stdout))
+    session = ConsoleSession(core, user, workspace, admin)
     interactive = sys.stdin.isatty()
     if interactive:
         import readline  # noqa: F401 - arrow keys and history for a person typing

@@ -1,4 +1,5 @@
-"""`tally serve`: the composition root. One aiohttp app; the database, Slack and Teams open and close here."""
+"""`tally serve`: the composition root. One aiohttp app; the database, the core, the HTTP session, Slack and
+Teams open and close here, in that order, and close in reverse (background posts finish before the session)."""
 
 from __future__ import annotations
 
@@ -7,28 +8,35 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
+import aiohttp
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from sqlalchemy.engine import Engine
 
+from adapters.compose import make_core
 from adapters.config import Settings
 from adapters.slack import routes as slack_routes
+from adapters.slack.notifier import SlackNotifier, installation_token
 from adapters.teams import routes as teams_routes
-from adapters.teams.bot import TallyTeamsBot
-from adapters.teams.translate import delivery_key
-from bot.bus import MessageBus
+from adapters.teams.bot import TallyTeamsBot, card_for
+from adapters.teams.outbox import TeamsOutbox
+from bot.core import Core
 from storage.conversations import ConversationStore
 from storage.engine import make_engine, ping
 from storage.migrate import upgrade
-from storage.uow import SqlUnitOfWorkFactory
+from storage.model import Platform
+from storage.secrets import TokenCipher
+from storage.slack_installations import SlackInstallations
 
 log = logging.getLogger("tally.server")
 
 SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", Engine)
-BUS = web.AppKey("bus", MessageBus)
+CORE = web.AppKey("core", Core)
+HTTP = web.AppKey("http", aiohttp.ClientSession)
 Clock = Callable[[], datetime]
 CLOCK = web.AppKey("clock", Clock)
+OUTBOUND_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10)
 
 
 class PathOnlyAccessLogger(AbstractAccessLogger):
@@ -43,23 +51,35 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
 
 
 async def database(app: web.Application) -> AsyncIterator[None]:
-    """Open the engine, bring the schema to head, and build the bus every adapter shares."""
+    """Open the engine, bring the schema to head, and build the core every adapter shares."""
     settings = app[SETTINGS]
     engine = make_engine(settings.database_url)
     await asyncio.to_thread(upgrade, engine)
     app[ENGINE] = engine
-    app[BUS] = MessageBus(
-        SqlUnitOfWorkFactory(engine), settings.defaults, **({"clock": app[CLOCK]} if CLOCK in app else {})
-    )
+    app[CORE] = make_core(settings, engine, app.get(CLOCK))
     try:
         yield
     finally:
         engine.dispose()
 
 
+async def http_session(app: web.Application) -> AsyncIterator[None]:
+    """One outbound HTTP session for the process: slack_sdk, response_urls and the Teams connector share it."""
+    session = aiohttp.ClientSession(timeout=OUTBOUND_TIMEOUT)
+    app[HTTP] = session
+    try:
+        yield
+    finally:
+        await app[CORE].background.drain()
+        await session.close()
+
+
 async def slack(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS]
-    app[slack_routes.SLACK_APP] = slack_routes.make_slack_app(settings, app[BUS], app[ENGINE])
+    settings, core = app[SETTINGS], app[CORE]
+    app[slack_routes.SLACK_APP] = slack_routes.make_slack_app(settings, core, app[ENGINE], app[HTTP])
+    core.dispatcher.register(
+        Platform.SLACK, SlackNotifier(app[HTTP], settings.slack_api_url, _slack_tokens(settings, app[ENGINE]))
+    )
     if settings.slack_app_token:
         async for _ in slack_routes.socket_mode(app, settings.slack_app_token):
             yield
@@ -67,11 +87,21 @@ async def slack(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+def _slack_tokens(settings: Settings, engine: Engine):  # type: ignore[no-untyped-def]
+    if settings.slack_oauth:
+        return installation_token(SlackInstallations(engine, TokenCipher(settings.secret_key)).find)
+    return lambda _workspace: settings.slack_bot_token
+
+
 async def teams(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS]
-    key = delivery_key(settings.microsoft_app_password or settings.secret_key)
-    bot = TallyTeamsBot(app[BUS], ConversationStore(app[ENGINE]), key)
-    app[teams_routes.TEAMS] = teams_routes.make_runtime(settings, bot)
+    settings, core = app[SETTINGS], app[CORE]
+    conversations = ConversationStore(app[ENGINE])
+    bot = TallyTeamsBot(core, conversations)
+    runtime = teams_routes.make_runtime(settings, bot, app[HTTP])
+    app[teams_routes.TEAMS] = runtime
+    outbox = TeamsOutbox(runtime.connector, conversations, card_for)
+    bot.connect(outbox)
+    core.dispatcher.register(Platform.TEAMS, outbox)
     if not settings.microsoft_app_id:
         log.info("Teams: no MICROSOFT_APP_ID, so Bot Framework Emulator mode (no token checks)")
     yield
@@ -90,13 +120,14 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
     if clock is not None:
         app[CLOCK] = clock
     app.cleanup_ctx.append(database)
+    app.cleanup_ctx.append(http_session)
     app.cleanup_ctx.append(teams)
     app.router.add_get("/healthz", healthz)
     teams_routes.add_routes(app)
     if settings.slack_enabled:
         app.cleanup_ctx.append(slack)
         if settings.slack_signing_secret:
-            slack_routes.add_routes(app)
+            slack_routes.add_routes(app, settings.slack_signing_secret)
     return app
 
 

@@ -1,14 +1,15 @@
-"""The message bus: runs one command in its own unit of work and maps every error in one place."""
+"""The message bus: runs one command in one unit of work, commits it, and maps every error in one place."""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot import commands as c
-from bot.errors import reply_for_error
+from bot.errors import AlreadyDelivered, TallyError, reply_for_error
 from bot.handlers.buttons import press_button
 from bot.handlers.context import Context
 from bot.handlers.forms import open_capture_form, submit_capture_form
@@ -30,12 +31,14 @@ from storage.ports import UnitOfWork
 
 log = logging.getLogger("tally.bus")
 
+Replies = Reply | tuple[Reply, ...]
+
 
 def show_help(cmd: c.ShowHelp, ctx: Context) -> Reply:
     return Reply(text=PROBLEM_HELP, kind=ReplyKind.HELP)
 
 
-HANDLERS: dict[type[c.Command], Callable[[c.Command, Context], Reply]] = {  # type: ignore[dict-item]
+HANDLERS: dict[type[c.Command], Callable[[c.Command, Context], Replies]] = {  # type: ignore[dict-item]
     c.ReportProblem: report_problem,
     c.LogOccurrence: log_occurrence,
     c.ShowProblem: show_problem,
@@ -52,12 +55,27 @@ HANDLERS: dict[type[c.Command], Callable[[c.Command, Context], Reply]] = {  # ty
 }
 
 
+@dataclass(frozen=True)
+class Result:
+    """What one command produced: its replies, and the events its committed unit of work recorded."""
+
+    replies: tuple[Reply, ...]
+    events: tuple[object, ...] = ()
+    redelivered: bool = False
+    failed: bool = False  # an unexpected error: a platform's retry should be tried again
+
+    @property
+    def reply(self) -> Reply:
+        """The main reply (the last one: after any notice, the card)."""
+        return self.replies[-1] if self.replies else Reply(text="Already answered.")
+
+
 class MessageBus:
-    """Every adapter hands its commands here; nothing reaches a handler any other way."""
+    """Runs commands synchronously (the core calls it from a worker thread); never raises."""
 
     def __init__(
         self,
-        uow_factory: Callable[[], UnitOfWork],
+        uow_factory: Callable[..., UnitOfWork],
         defaults: WorkspaceDefaults | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -65,15 +83,26 @@ class MessageBus:
         self.defaults = defaults or WorkspaceDefaults()
         self.clock = clock
 
-    def handle(self, command: c.Command) -> Reply:
-        """Run one command; never raises, so no adapter can show a stack trace in chat."""
+    def run(self, command: c.Command) -> Result:
+        """One unit of work: the handler builds its replies inside it, then it commits (writes only)."""
         started = time.perf_counter()
         name = type(command).__name__
         try:
-            with self.uow_factory() as uow:
-                return HANDLERS[type(command)](command, Context(uow, self.clock(), self.defaults))
+            with self.uow_factory(write=command.writes) as uow:
+                replies = HANDLERS[type(command)](command, Context(uow, self.clock(), self.defaults))
+                if command.writes:
+                    uow.commit()
+                events = tuple(uow.collect_events())
+            return Result(replies if isinstance(replies, tuple) else (replies,), events)
+        except AlreadyDelivered:
+            return Result((), redelivered=True)
         except Exception as exc:  # noqa: BLE001 - mapped to a reply below
             # The context names the command and workspace only: never who sent it.
-            return reply_for_error(exc, f"{name} in {command.ws.platform}:{command.ws.external_id}")
+            reply = reply_for_error(exc, f"{name} in {command.ws.platform}:{command.ws.external_id}")
+            return Result((reply,), failed=not isinstance(exc, TallyError))
         finally:
             log.debug("%s handled in %.1f ms", name, (time.perf_counter() - started) * 1000)
+
+    def handle(self, command: c.Command) -> Reply:
+        """The main reply only: for tests and tools that show one answer."""
+        return self.run(command).reply

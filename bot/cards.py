@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot.ids import Action
 from bot.impact import format_hours, format_minutes, format_money, impact_of, plural
-from bot.replies import MAX_BUTTON_VALUE, Button, Field, Reply, ReplyKind, Visibility
+from bot.replies import MAX_BUTTON_VALUE, Button, Field, Reply, ReplyKind, Target
 from storage.model import Problem, Totals, Workspace
 
 
@@ -50,7 +50,7 @@ def problem_fields(view: ProblemView, ws: Workspace) -> tuple[Field, ...]:
     return tuple(fields)
 
 
-def problem_card(view: ProblemView, ws: Workspace, visibility: Visibility, footer: str = "") -> Reply:
+def problem_card(view: ProblemView, ws: Workspace, to: Target, footer: str = "") -> Reply:
     p = view.problem
     buttons: tuple[Button, ...] = ()
     if p.status.is_open:
@@ -58,7 +58,7 @@ def problem_card(view: ProblemView, ws: Workspace, visibility: Visibility, foote
     return Reply(
         text=problem_title(p),
         kind=ReplyKind.CARD,
-        visibility=visibility,
+        to=to,
         fields=problem_fields(view, ws),
         buttons=buttons,
         footer=footer,

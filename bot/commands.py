@@ -36,7 +36,8 @@ class Command:
     ws: WorkspaceRef
     actor: Actor
 
-    requires_admin = False  # True: the adapter asks its platform whether the actor is an admin
+    requires_admin = False  # True: the core asks the platform whether the actor is an admin
+    writes = True  # False: runs in a read-only unit of work that never waits for a writer
 
 
 @dataclass(frozen=True)
@@ -68,17 +69,20 @@ class LogOccurrence(Command):
 
 @dataclass(frozen=True)
 class ShowProblem(Command):
+    writes = False
     number: int = 0
 
 
 @dataclass(frozen=True)
 class ListProblems(Command):
+    writes = False
     area: str | None = None
     statuses: tuple[Status, ...] = (Status.OPEN, Status.INVESTIGATING)
 
 
 @dataclass(frozen=True)
 class TopProblems(Command):
+    writes = False
     period: str = "week"
 
 
@@ -86,7 +90,7 @@ class TopProblems(Command):
 class SetStatus(Command):
     number: int = 0
     status: Status = Status.OPEN
-    requires_admin = True  # unless the reporter asks; the adapter finds out whether they're an admin
+    requires_admin = True  # unless the reporter asks; the core finds out whether they're an admin
 
 
 @dataclass(frozen=True)
@@ -98,11 +102,13 @@ class MergeProblems(Command):
 
 @dataclass(frozen=True)
 class ShowHelp(Command):
+    writes = False
     topic: str = "problem"
 
 
 @dataclass(frozen=True)
 class OpenCaptureForm(Command):
+    writes = False
     prefill: str = ""
 
 
@@ -114,7 +120,7 @@ class SubmitCaptureForm(Command):
 
 @dataclass(frozen=True)
 class ShowHome(Command):
-    pass
+    writes = False
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,10 @@ class Conflict(TallyError):
     pass
 
 
+class AlreadyDelivered(Exception):  # noqa: N818 - a signal, not a failure
+    """This delivery was handled before (a platform's retry): it is neither stored nor answered again."""
+
+
 SORRY = (
     "Sorry, something went wrong on our side and nothing was stored. "
     "Please try again in a minute; if it keeps happening, tell whoever runs Tally."

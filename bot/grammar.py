@@ -18,13 +18,26 @@ MAX_EFFORT_MINUTES = 24 * 60
 MAX_TEXT = 1000
 MAX_DAYS_BACK = 90
 
-_TOKEN = re.compile(r'#"[^"]*"|#“[^”]*”|\S+')
+_TOKEN = re.compile(r'#["“][^"”]*["”]|\S+')
+_QUOTED_AREA = re.compile(r'#["“][^"”]*["”]')
 _COUNT = re.compile(r"[x×](-?\d+)", re.IGNORECASE)
 _EFFORT_PART = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?:ins?)?)?", re.IGNORECASE)
 _EFFORT_SHAPE = re.compile(r"[\d.]+(?:h|m|min|mins)(?:[\d.]*(?:h|m|min|mins))*(?:\+.*)?", re.IGNORECASE)
 _USERS = re.compile(r"users=(.*)", re.IGNORECASE)
 _IMPACT = re.compile(r"\+([a-z]+)", re.IGNORECASE)
 _DATE_LIKE = re.compile(r"\d{2,4}-\d{1,2}-\d{1,2}|today|yesterday", re.IGNORECASE)
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
+# After 'on', words that try to say when (on tomorrow, on Monday, on 21/11/2026, on last Tuesday)
+# and words that may sit between them (on the 3rd, on next week). 'on desk' is just text.
+_WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun"
+_MONTHS = (
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec"
+)
+_FUTURE_WORDS = {"tomorrow", "tonight", "next"}
+_DATE_ATTEMPTS = {"today", "yesterday", "last", *_FUTURE_WORDS, *_WEEKDAYS.split(), *_MONTHS.split()}
+_DATE_FILLERS = {"the", "this", "of", "at", "week", "weekend", "month", "year", "morning", "afternoon", "evening"}
+_MAX_DATE_WORDS = 4
 _ID = re.compile(r"#?(\d{1,9})")
 _IDEA_ID = re.compile(r"[iI]?(\d{1,9})")
 
@@ -147,7 +160,65 @@ def parse_date(raw: str) -> c.DateSpec:
     try:
         return c.DateSpec(iso=date.fromisoformat(raw))
     except ValueError as exc:
-        raise BadInput(f"'{raw}' isn't a date I understand.", "Write on YYYY-MM-DD, on today or on yesterday.") from exc
+        raise BadInput(f"'{raw}' isn't a date I understand.", usage.DATE_USAGE) from exc
+
+
+def _plain_word(word: str) -> str:
+    return word.lower().strip(".,;:!?()")
+
+
+def _is_date_attempt(word: str) -> bool:
+    """A word after 'on' that tries to say when: tomorrow, Monday, March, last, 21/11/2026, 3rd."""
+    plain = _plain_word(word)
+    return plain in _DATE_ATTEMPTS or any(ch.isdigit() for ch in plain)
+
+
+def _is_date_word(word: str) -> bool:
+    return _is_date_attempt(word) or _plain_word(word) in _DATE_FILLERS
+
+
+def _bad_date(words: list[str]) -> BadInput:
+    """'on' followed by `words`, which try to give a date in a way Tally doesn't read."""
+    shown = "on " + " ".join(words)
+    if {_plain_word(w) for w in words} & _FUTURE_WORDS:
+        message = f"'{shown}' is in the future; a problem is logged on or after the day it happens."
+    else:
+        message = f"'{shown}' isn't a date I understand."
+    how = usage.DATE_USAGE
+    if len(words) == 1 and (match := _DAY_MONTH_YEAR.fullmatch(words[0].rstrip(".,;:!?"))):
+        try:
+            meant = date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+        except ValueError:
+            pass
+        else:
+            how = f"Did you mean on {meant.isoformat()}? {how}"
+    if not any(ch.isdigit() for ch in shown):
+        how += f" If '{shown}' is part of the description, reword it without 'on'."
+    return BadInput(message, how)
+
+
+def _check_no_date_attempt_at_end(words: list[str]) -> None:
+    """Text ending 'on tomorrow', 'on Monday' or 'on 21/11/2026' was meant as a date: say so, don't store it."""
+    tail: list[str] = []
+    for word in reversed(words):
+        if word.lower() == "on":
+            if any(_is_date_attempt(w) for w in tail):
+                raise _bad_date(tail[::-1])
+            return
+        if len(tail) == _MAX_DATE_WORDS or not _is_date_word(word):
+            return
+        tail.append(word)
+
+
+def _check_quotes(text: str, tokens: list[re.Match[str]]) -> None:
+    for token in tokens:
+        if token.group().startswith(('#"', "#“")) and not _QUOTED_AREA.fullmatch(token.group()):
+            rest = text[token.start() :].strip()
+            shown = rest if len(rest) <= 40 else rest[:39] + "…"
+            raise BadInput(
+                f"The area {shown} has no closing quote.",
+                'Close the quote around an area\'s name, e.g. #"Benefits appeals".',
+            )
 
 
 def parse_problem_id(raw: str | None, what: str, how: str) -> int:
@@ -176,6 +247,20 @@ class _Options:
 def _once(current: object, token: str, what: str) -> None:
     if current is not None:
         raise BadInput(f"You gave {what} twice ('{token}').", f"Give {what} once. {usage.PROBLEM_USAGE}")
+
+
+def _is_option(token: str, allowed: set[str]) -> bool:
+    """Whether `token` is shaped like an option (its value is checked when it is collected)."""
+    lower = token.lower()
+    return bool(
+        ("area" in allowed and token.startswith("#") and len(token) > 1 and not token[1:].isdigit())
+        or _COUNT.fullmatch(token)
+        or _EFFORT_SHAPE.fullmatch(token)
+        or _USERS.fullmatch(token)
+        or ("impact" in allowed and _IMPACT.fullmatch(token))
+        or ("fd" in allowed and lower == "fd")
+        or lower == "anon"
+    )
 
 
 def _collect(tokens: list[str], allowed: set[str]) -> _Options:
@@ -214,23 +299,52 @@ def _collect(tokens: list[str], allowed: set[str]) -> _Options:
             _once(opts.when, f"on {nxt}", "the date")
             opts.when = parse_date(nxt)
             i += 1
+        elif lower == "on" and nxt is not None and _is_date_attempt(nxt):
+            words = []
+            for word in tokens[i + 1 : i + 1 + _MAX_DATE_WORDS]:
+                if not _is_date_word(word) or _is_option(word, allowed):
+                    break
+                words.append(word)
+            raise _bad_date(words)
         else:
             opts.text.append(token)
         i += 1
     return opts
 
 
+def _split_options(text: str, allowed: set[str]) -> tuple[str, _Options]:
+    """The text as typed, and the options in the run of option tokens that ends the line.
+
+    Option-like words before that run ('waited on hold for 2h before giving up') stay text.
+    """
+    tokens = list(_TOKEN.finditer(text))
+    if "area" in allowed:
+        _check_quotes(text, tokens)
+    words = [token.group() for token in tokens]
+    start = len(words)
+    while start > 0:
+        if _is_option(words[start - 1], allowed):
+            start -= 1
+        elif start > 1 and words[start - 2].lower() == "on" and _DATE_LIKE.fullmatch(words[start - 1]):
+            start -= 2
+        else:
+            break
+    _check_no_date_attempt_at_end(words[:start])
+    opts = _collect(words[start:], allowed)
+    issue = text[: tokens[start].start()] if start < len(tokens) else text
+    return issue.strip(), opts
+
+
 def parse_new_problem(text: str, ws: c.WorkspaceRef, actor: c.Actor, delivery_id: str | None) -> c.ReportProblem:
-    if len(text) > MAX_TEXT:
+    issue, opts = _split_options(text, {"area", "impact", "fd"})
+    if len(issue) > MAX_TEXT:
         raise BadInput(
-            f"That's {len(text):,} characters; a problem fits in {MAX_TEXT:,}.",
-            "Say what went wrong in a sentence or two, then add detail with /problem (the form).",
+            f"That's {len(issue):,} characters; a problem fits in {MAX_TEXT:,}.",
+            "Describe it in a sentence or two: what went wrong, and for whom.",
         )
-    opts = _collect(_TOKEN.findall(text), {"area", "impact", "fd"})
-    issue = " ".join(opts.text).strip()
     if not issue:
         raise BadInput(
-            "What went wrong? There was no description left after the keywords.",
+            "What went wrong? There was no description before the options.",
             f"Write it like this: {usage.EXAMPLE}",
         )
     return c.ReportProblem(
@@ -274,7 +388,10 @@ def _no_more(args: list[str], how: str) -> None:
 
 def _parse_list(args: list[str], ws: c.WorkspaceRef, actor: c.Actor) -> c.Command:
     area, statuses = None, LIST_FILTERS["open"]
-    for token in _TOKEN.findall(" ".join(args)):
+    text = " ".join(args)
+    tokens = list(_TOKEN.finditer(text))
+    _check_quotes(text, tokens)
+    for token in (match.group() for match in tokens):
         if token.startswith("#") and len(token) > 1:
             area = checked_area_name(area_name(token))
         elif token.lower() in LIST_FILTERS:
@@ -282,6 +399,20 @@ def _parse_list(args: list[str], ws: c.WorkspaceRef, actor: c.Actor) -> c.Comman
         else:
             raise BadInput(f"I didn't understand '{token}'.", f"Write it like this: {usage.LIST_USAGE}")
     return c.ListProblems(ws=ws, actor=actor, area=area, statuses=statuses)
+
+
+def _parse_status(args: list[str], ws: c.WorkspaceRef, actor: c.Actor) -> c.Command:
+    number = parse_problem_id(args[0] if args else None, "status", usage.STATUS_USAGE)
+    if len(args) == 1:
+        raise BadInput(
+            f"Which status should #{number} have?",
+            f"Write it like this: /problem status {number} open|investigating|fixed|wontfix"
+            f"   e.g. /problem status {number} fixed",
+        )
+    word = args[1].lower()
+    if word not in STATUS_WORDS or len(args) > 2:
+        raise BadInput(f"'{' '.join(args[1:])}' isn't a status I know.", f"Write it like this: {usage.STATUS_USAGE}")
+    return c.SetStatus(ws=ws, actor=actor, number=number, status=STATUS_WORDS[word])
 
 
 def parse_problem(text: str, ws: c.WorkspaceRef, actor: c.Actor, delivery_id: str | None = None) -> c.Command:
@@ -307,14 +438,7 @@ def parse_problem(text: str, ws: c.WorkspaceRef, actor: c.Actor, delivery_id: st
             raise BadInput(f"I didn't understand '{' '.join(args)}'.", f"Write it like this: {usage.TOP_USAGE}")
         return c.TopProblems(ws=ws, actor=actor, period=period)
     if sub == "status":
-        number = parse_problem_id(args[0] if args else None, "status", usage.STATUS_USAGE)
-        word = args[1].lower() if len(args) > 1 else ""
-        if word not in STATUS_WORDS or len(args) > 2:
-            raise BadInput(
-                f"'{' '.join(args[1:]) or 'nothing'}' isn't a status I know.",
-                f"Write it like this: {usage.STATUS_USAGE}",
-            )
-        return c.SetStatus(ws=ws, actor=actor, number=number, status=STATUS_WORDS[word])
+        return _parse_status(args, ws, actor)
     if sub == "merge":
         if len(args) != 3 or args[1].lower() != "into":
             raise BadInput("That merge isn't quite right.", f"Write it like this: {usage.MERGE_USAGE}")
@@ -345,4 +469,7 @@ def parse_line(line: str, ws: c.WorkspaceRef, actor: c.Actor, delivery_id: str |
         return parse_tally(rest, ws, actor)
     if word in ("help", "?", ""):
         return c.ShowHelp(ws=ws, actor=actor, topic="tally")
+    if word in PROBLEM_SUBCOMMANDS:
+        meant = " ".join(["/problem", word, *rest.split()])
+        raise BadInput(f"I don't know the command '{word}'.", f"Did you mean `{meant}`?")
     raise BadInput(f"I don't know the command '{word}'.", usage.COMMANDS_HELP)

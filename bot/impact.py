@@ -43,7 +43,14 @@ def period_start(day: date, period: str, first_weekday: int = 0) -> date:
 
 
 def format_hours(hours: Decimal) -> str:
-    """8.5 -> '8.5 hours', 1 -> '1 hour', 0.3333 -> '0.33 hours'."""
+    """8.5 -> '8.5 hours', 1 -> '1 hour', 0 -> '0 hours'; under an hour in minutes: 1/6 -> '10 minutes'."""
+    if 0 < hours < 1:
+        minutes = (hours * SIXTY).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        if minutes < 1:
+            return "less than a minute"
+        if minutes < SIXTY:
+            return plural(int(minutes), "minute")
+        hours = Decimal(1)  # 59.5 minutes and up read as an hour, not "60 minutes"
     rounded = hours.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP).normalize()
     text = f"{rounded:f}"
     return f"{text} hour" if rounded == 1 else f"{text} hours"

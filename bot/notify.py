@@ -1,11 +1,17 @@
-"""The Notifier port: how the core posts without being asked (digests, decisions to proposers)."""
+"""Notifications: events become replies nobody asked for, handed to the notifier of the workspace's platform."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 from bot.commands import WorkspaceRef
-from bot.replies import Reply
+from bot.events import ProblemStatusChanged
+from bot.replies import Reply, Target
+from storage.model import Platform, Status
+
+log = logging.getLogger("tally.notify")
 
 
 class NotDeliverable(Exception):
@@ -13,5 +19,43 @@ class NotDeliverable(Exception):
 
 
 class Notifier(Protocol):
-    async def post(self, workspace: WorkspaceRef, destination: str, reply: Reply) -> None:
-        """Post `reply` to a channel or conversation id of `workspace`."""
+    async def send(self, workspace: WorkspaceRef, reply: Reply) -> None:
+        """Post `reply` to `reply.recipient`: a user (Target.DIRECT) or a conversation id (Target.CONVERSATION)."""
+
+
+CLOSED = {Status.FIXED: "marked fixed", Status.WONT_FIX: "marked won't fix"}
+
+
+def notifications(event: object) -> list[Reply]:
+    """Who hears about an event, and what they are told."""
+    if isinstance(event, ProblemStatusChanged):
+        said = CLOSED.get(event.after)
+        if said and event.reporter_id and event.reporter_id != event.changed_by:
+            text = f"#{event.number} {event.title}, which you reported, has been {said}. Thank you for logging it."
+            return [Reply(text=text, to=Target.DIRECT, recipient=event.reporter_id, problem_number=event.number)]
+    return []
+
+
+class Dispatcher:
+    """Hands a committed unit of work's events to the notifiers; one failure never stops the rest."""
+
+    def __init__(self, notifiers: Mapping[Platform, Notifier] | None = None) -> None:
+        self.notifiers = dict(notifiers or {})
+
+    def register(self, platform: Platform, notifier: Notifier) -> None:
+        self.notifiers[platform] = notifier
+
+    async def dispatch(self, events: Iterable[object]) -> None:
+        for event in events:
+            ws: WorkspaceRef = event.ws  # type: ignore[attr-defined]
+            notifier = self.notifiers.get(ws.platform)
+            for reply in notifications(event):
+                if notifier is None:
+                    log.info("no notifier for %s: a %s notification was not sent", ws.platform, type(event).__name__)
+                    continue
+                try:
+                    await notifier.send(ws, reply)
+                except NotDeliverable as exc:
+                    log.info("notification not delivered: %s", exc)
+                except Exception:  # noqa: BLE001 - a platform failure must not stop the other notifications
+                    log.exception("notification failed on %s", ws.platform)

@@ -8,9 +8,14 @@ from enum import StrEnum
 from bot.ids import Action, FormField
 
 
-class Visibility(StrEnum):
-    CHANNEL = "channel"  # everyone in the conversation sees it
-    PRIVATE = "private"  # only the person who asked
+class Target(StrEnum):
+    """Where a reply goes; each adapter knows how its platform does it."""
+
+    CONVERSATION = "conversation"  # a new message that everyone in the conversation sees
+    REPLACE = "replace"  # takes the place of the message whose button was pressed
+    PRIVATE = "private"  # only the person who acted (Slack: ephemeral; Teams: their 1:1 chat with Tally)
+    FORM = "form"  # a form to fill in (Slack: a modal; Teams: a card)
+    DIRECT = "direct"  # a direct message to `recipient`, a user id (notifications nobody asked for)
 
 
 class ReplyKind(StrEnum):
@@ -66,7 +71,7 @@ class Section:
 class Reply:
     text: str
     kind: ReplyKind = ReplyKind.NOTICE
-    visibility: Visibility = Visibility.PRIVATE
+    to: Target = Target.PRIVATE
     fields: tuple[Field, ...] = ()
     lines: tuple[str, ...] = ()
     sections: tuple[Section, ...] = ()
@@ -74,3 +79,5 @@ class Reply:
     form: CaptureForm | None = None
     footer: str = ""
     problem_number: int | None = None
+    recipient: str | None = None  # the user a DIRECT reply goes to
+    anonymous: bool = False  # answers an anonymous action: never shown beside the name of who acted

@@ -1,15 +1,16 @@
-"""Conversation references: where each platform lets Tally post later, without being asked."""
+"""Conversation references: where each platform lets Tally post later, without being asked.
+
+The one implementation is `storage.repository.SqlConversations`, reached as `uow.conversations`;
+`ConversationStore` runs each call in a unit of work of its own, for callers outside the bus.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
 
-from storage.tables import ConversationRefRow
+from storage.uow import SqlUnitOfWorkFactory
 
 
 class ConversationStore:
@@ -21,6 +22,7 @@ class ConversationStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.units = SqlUnitOfWorkFactory(engine)
         self._last: dict[tuple[str, str, str], dict[str, Any]] = {}
 
     def remember(
@@ -30,44 +32,21 @@ class ConversationStore:
         key = (platform, tenant_id, conversation_id)
         if self._last.get(key) == reference:
             return False
-        written = False
-        for _ in range(2):  # a concurrent first insert loses the race once, then updates
-            try:
-                with Session(self.engine) as session:
-                    row = session.scalars(self._query(*key)).first() or ConversationRefRow(
-                        platform=platform, tenant_id=tenant_id, conversation_id=conversation_id
-                    )
-                    if row.id is None or (row.reference, row.conversation_type) != (reference, conversation_type):
-                        row.conversation_type = conversation_type
-                        row.reference = reference
-                        session.add(row)
-                        session.commit()
-                        written = True
-                break
-            except IntegrityError:
-                continue
+        with self.units() as uow:
+            written = uow.conversations.remember(platform, tenant_id, conversation_id, conversation_type, reference)
+            uow.commit()
         self._last[key] = reference
         return written
 
     def find(self, platform: str, tenant_id: str, conversation_id: str) -> dict[str, Any] | None:
-        with Session(self.engine) as session:
-            row = session.scalars(self._query(platform, tenant_id, conversation_id)).first()
-            return dict(row.reference) if row else None
+        with self.units(write=False) as uow:
+            return uow.conversations.find(platform, tenant_id, conversation_id)
 
     def list(self, platform: str, tenant_id: str) -> list[tuple[str, str]]:
         """(conversation id, type) pairs known for a tenant."""
-        with Session(self.engine) as session:
-            rows = session.scalars(
-                select(ConversationRefRow).where(
-                    ConversationRefRow.platform == platform, ConversationRefRow.tenant_id == tenant_id
-                )
-            )
-            return [(r.conversation_id, r.conversation_type) for r in rows]
+        with self.units(write=False) as uow:
+            return uow.conversations.list(platform, tenant_id)
 
-    @staticmethod
-    def _query(platform: str, tenant_id: str, conversation_id: str):  # type: ignore[no-untyped-def]
-        return select(ConversationRefRow).where(
-            ConversationRefRow.platform == platform,
-            ConversationRefRow.tenant_id == tenant_id,
-            ConversationRefRow.conversation_id == conversation_id,
-        )
+    def any_service_reference(self, platform: str, tenant_id: str) -> dict[str, Any] | None:
+        with self.units(write=False) as uow:
+            return uow.conversations.any_service_reference(platform, tenant_id)

@@ -1,4 +1,11 @@
-"""Engine set-up: SQLite in WAL mode with foreign keys on, PostgreSQL through psycopg 3."""
+"""Engine set-up: SQLite in WAL mode with foreign keys on, PostgreSQL through psycopg 3.
+
+On SQLite a transaction that will write starts with BEGIN IMMEDIATE (it takes the write lock up
+front, so concurrent writers queue on busy_timeout instead of failing half-way); one that only reads
+starts with a plain, deferred BEGIN, which in WAL mode reads a snapshot and never waits for a writer.
+Which one a connection gets is the execution option WRITE_OPTION, read by the "begin" listener:
+`reading(engine)` gives an engine (sharing the pool and listeners) whose connections only read.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,9 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import create_engine
 
 DEFAULT_DATABASE_URL = "sqlite:///./tally.db"
+
+# Execution option: False on a connection whose transactions only read (no write lock on SQLite).
+WRITE_OPTION = "tally_write"
 
 
 def normalise_url(url: str) -> str:
@@ -48,14 +58,29 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 
 
 def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
-    """IMMEDIATE takes the write lock up front, so concurrent writers wait instead of failing."""
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    """IMMEDIATE takes the write lock up front, so concurrent writers wait instead of failing;
+    a reading connection begins deferred and never takes it."""
+    write = conn.get_execution_options().get(WRITE_OPTION, True)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def reading(engine: Engine) -> Engine:
+    """The same engine (pool, listeners) for transactions that only read.
+
+    On SQLite they begin deferred, so they neither take nor wait for the write lock. One that
+    writes after all asks for the lock at its first write, waits for it there, and fails with
+    "database is locked" if another writer committed since it began reading: anything that may
+    write must not use it. On PostgreSQL the option changes nothing.
+    """
+    if engine.get_execution_options().get(WRITE_OPTION, True) is False:
+        return engine
+    return engine.execution_options(**{WRITE_OPTION: False})
 
 
 def ping(engine: Engine) -> bool:
-    """True when the database answers a trivial query."""
+    """True when the database answers a trivial query; never takes (or waits for) the write lock."""
     try:
-        with engine.connect() as conn:
+        with reading(engine).connect() as conn:
             conn.execute(text("SELECT 1"))
         return True
     except Exception:  # noqa: BLE001 - any failure means 'not healthy'

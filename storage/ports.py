@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
 from storage.model import (
     Area,
@@ -75,6 +76,11 @@ class ProblemRepository(abc.ABC):
     ) -> list[Problem]:
         """Newest first."""
 
+    @abc.abstractmethod
+    def open_in_area(self, workspace_id: int, area_id: int | None, limit: int = 500) -> list[Problem]:
+        """Open or investigating problems whose area is exactly `area_id` (no area when None), newest
+        first: the candidates a new report may duplicate."""
+
 
 class OccurrenceRepository(abc.ABC):
     @abc.abstractmethod
@@ -106,14 +112,72 @@ class AuditRepository(abc.ABC):
     def list(self, workspace_id: int, limit: int = 100) -> list[AuditEvent]: ...
 
 
+class ConversationRepository(abc.ABC):
+    """Where a platform lets Tally post unprompted (a Teams conversation reference, as JSON).
+
+    Rows keep no time and are written only when a reference changes, so storage never records when
+    someone wrote to Tally (an anonymous report must leave no trace of its reporter).
+    """
+
+    @abc.abstractmethod
+    def remember(
+        self, platform: str, tenant_id: str, conversation_id: str, conversation_type: str, reference: dict[str, Any]
+    ) -> bool:
+        """Upsert; True when something was written (False when the stored reference is the same)."""
+
+    @abc.abstractmethod
+    def find(self, platform: str, tenant_id: str, conversation_id: str) -> dict[str, Any] | None: ...
+
+    @abc.abstractmethod
+    def list(self, platform: str, tenant_id: str) -> list[tuple[str, str]]:
+        """(conversation id, conversation type) pairs known for a tenant, oldest first."""
+
+    @abc.abstractmethod
+    def any_service_reference(self, platform: str, tenant_id: str) -> dict[str, Any] | None:
+        """Any stored reference of the tenant (the oldest), e.g. to open a 1:1 chat through its service."""
+
+
+class SlackInstallationRepository(abc.ABC):
+    """Slack installations (tokens encrypted at rest) and one-time OAuth states."""
+
+    @abc.abstractmethod
+    def save(self, data: dict[str, Any]) -> None:
+        """Upsert by (enterprise, team); `data` is the whole installation, tokens included."""
+
+    @abc.abstractmethod
+    def find(self, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool) -> dict | None:
+        """The installation; a workspace of a Grid org falls back to the org-wide installation."""
+
+    @abc.abstractmethod
+    def delete(self, enterprise_id: str | None, team_id: str | None) -> None: ...
+
+    @abc.abstractmethod
+    def issue_state(self, state: str, ttl: timedelta = timedelta(minutes=10)) -> None: ...
+
+    @abc.abstractmethod
+    def consume_state(self, state: str) -> bool:
+        """True once for a state we issued that hasn't expired; it can never be used again."""
+
+
 class UnitOfWork(abc.ABC):
-    """One transaction: everything a handler changes is committed together or not at all."""
+    """One transaction: everything a handler changes is committed together or not at all.
+
+    It also carries the domain events the core records while handling a command: plain objects that
+    storage never inspects. A rollback discards the events recorded since the last commit (a
+    rolled-back unit of work dispatches nothing); a commit keeps them until `collect_events`.
+    Implementations call `_events_committed()` in commit and `_events_rolled_back()` in rollback.
+    """
 
     workspaces: WorkspaceRepository
     areas: AreaRepository
     problems: ProblemRepository
     occurrences: OccurrenceRepository
     audit: AuditRepository
+    conversations: ConversationRepository
+    slack_installations: SlackInstallationRepository
+
+    _uncommitted_events: list[object]
+    _committed_events: list[object]
 
     def __enter__(self) -> UnitOfWork:
         return self
@@ -126,3 +190,33 @@ class UnitOfWork(abc.ABC):
 
     @abc.abstractmethod
     def rollback(self) -> None: ...
+
+    def record(self, event: object) -> None:
+        """Keep a domain event for dispatch once this unit of work's changes are committed."""
+        self._event_lists()[0].append(event)
+
+    def collect_events(self) -> list[object]:
+        """Events recorded since the last collect and not rolled back, oldest first; clears them.
+
+        Collect after commit (or after the unit of work has exited): before it, events whose changes
+        may still be rolled back come out too.
+        """
+        uncommitted, committed = self._event_lists()
+        events = [*committed, *uncommitted]
+        committed.clear()
+        uncommitted.clear()
+        return events
+
+    def _events_committed(self) -> None:
+        uncommitted, committed = self._event_lists()
+        committed.extend(uncommitted)
+        uncommitted.clear()
+
+    def _events_rolled_back(self) -> None:
+        self._event_lists()[0].clear()
+
+    def _event_lists(self) -> tuple[list[object], list[object]]:
+        # Lazily, so implementations need not call an __init__ here.
+        if not hasattr(self, "_uncommitted_events"):
+            self._uncommitted_events, self._committed_events = [], []
+        return self._uncommitted_events, self._committed_events

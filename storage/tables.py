@@ -43,7 +43,8 @@ class ProblemRow(SQLModel, table=True):
     __tablename__ = "problem"
     __table_args__ = (
         UniqueConstraint("workspace_id", "number", name="uq_problem_workspace_number"),
-        Index("ix_problem_workspace_status", "workspace_id", "status"),
+        # Lists filter on (workspace, status); the duplicate check on (workspace, status, area) too.
+        Index("ix_problem_workspace_status_area", "workspace_id", "status", "area_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -1,49 +1,43 @@
-"""Builds the Bolt AsyncApp and its listeners: each translates, asks the bus, and renders the reply."""
+"""Builds the Bolt AsyncApp: each listener translates a payload into an input, asks the core, answers Slack at
+once, and leaves posting to tracked background tasks (adapters/slack/outbox.py)."""
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import commands as c
-from bot.bus import MessageBus
-from bot.errors import SORRY, TallyError, reply_for_error
-from bot.grammar import parse_problem, parse_tally
+from bot import inputs
+from bot.core import Core
 from bot.ids import Action, FormField
-from bot.replies import Reply, ReplyKind, Visibility
+from bot.replies import ReplyKind, Target
 
 from . import blocks, translate
 from .ids import CallbackId, SlashCommand
+from .outbox import Outbox, Where, ephemeral
 
 log = logging.getLogger("tally.slack")
 BOLT_APP_NAME = "slack_bolt.tally"
 
-BOT_SCOPES = ["commands", "chat:write", "chat:write.public", "users:read"]
+BOT_SCOPES = ["commands", "chat:write", "chat:write.public", "users:read", "channels:read", "groups:read"]
 ADMIN_CACHE_SECONDS = 300
+FORM_ERROR_LIMIT = 150
 
 
 class SlackAdapter:
-    """Holds what the listeners share: the bus, and a short cache of who is a Slack admin."""
+    """What the listeners share: the core, the outbox, and a short cache of who is a Slack admin."""
 
-    def __init__(self, bus: MessageBus) -> None:
-        self.bus = bus
+    def __init__(self, core: Core, outbox: Outbox) -> None:
+        self.core = core
+        self.outbox = outbox
         self._admins: dict[tuple[str, str], tuple[float, bool]] = {}
-
-    async def handle(self, command: c.Command) -> Reply:
-        """The core is synchronous and talks to the database: keep it off the event loop."""
-        return await asyncio.to_thread(self.bus.handle, command)
 
     async def is_admin(self, client: AsyncWebClient, context: AsyncBoltContext) -> bool:
         key = (context.team_id or context.enterprise_id or "", context.user_id or "")
@@ -53,187 +47,137 @@ class SlackAdapter:
         try:
             user = (await client.users_info(user=key[1]))["user"]
             admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
-        except SlackApiError:
+        except (SlackApiError, aiohttp.ClientError, KeyError, TypeError):
             log.warning("users.info failed; treating the user as not an admin")
-            admin = False
+            return False  # not cached: the next request asks again
         self._admins[key] = (time.monotonic() + ADMIN_CACHE_SECONDS, admin)
         return admin
 
-    async def with_admin(self, command: c.Command, client: AsyncWebClient, context: AsyncBoltContext) -> c.Command:
-        if not command.requires_admin:
-            return command
-        return replace(command, actor=translate.actor(context, await self.is_admin(client, context)))
 
+class SlackAsks(inputs.Platform):
+    """The core's questions for Slack, about one request."""
 
-async def post_in_channel(client: AsyncWebClient, respond: AsyncRespond | None, channel: str, reply: Reply) -> None:
-    """Post to the channel; where the bot isn't a member, fall back to the command's response_url."""
-    kwargs = _message(reply)
-    try:
-        await client.chat_postMessage(channel=channel, unfurl_links=False, **kwargs)
-    except SlackApiError as exc:
-        if respond is None:
-            raise
-        log.info("chat.postMessage failed (%s); answering through response_url", exc.response.get("error"))
-        await respond(response_type="in_channel", **kwargs)
+    def __init__(self, adapter: SlackAdapter, client: AsyncWebClient, context: AsyncBoltContext, channel: str) -> None:
+        self.adapter, self.client, self.context, self.channel = adapter, client, context, channel
 
+    async def is_admin(self) -> bool:
+        return await self.adapter.is_admin(self.client, self.context)
 
-def ephemeral(reply: Reply) -> dict[str, Any]:
-    return {"response_type": "ephemeral", **_message(reply)}
-
-
-Listener = Callable[..., Awaitable[None]]
-
-
-def guarded(listener: Listener) -> Listener:
-    """The last line of defence: a Slack API failure is logged and the user gets a polite answer."""
-
-    @functools.wraps(listener)  # Bolt injects arguments by the wrapped listener's parameter names
-    async def run(**kwargs: Any) -> None:
+    async def can_post_here(self) -> bool:
+        """A member of the channel, or a public channel (chat:write.public): never guess for a private one."""
+        if not self.channel:
+            return False
         try:
-            await listener(**kwargs)
-        except Exception as exc:  # noqa: BLE001 - turned into a reply below
-            reply = reply_for_error(exc, f"slack {listener.__name__}")
-            ack = kwargs.get("ack")
-            respond = kwargs.get("respond")
-            try:
-                if ack is not None and not getattr(ack, "response", None) and "view" in kwargs:
-                    await ack(response_action="errors", errors={FormField.ISSUE.value: reply.text[:150]})
-                elif ack is not None and not getattr(ack, "response", None):
-                    await ack(**ephemeral(reply))
-                elif respond is not None:
-                    await respond(**ephemeral(reply))
-            except Exception:  # noqa: BLE001 - nothing more we can do for this request
-                log.warning("could not tell the user about an error: %s", SORRY)
-
-    return run
+            info = (await self.client.conversations_info(channel=self.channel)).get("channel")
+        except (SlackApiError, aiohttp.ClientError):
+            return False
+        if not isinstance(info, dict):
+            return False
+        hidden = info.get("is_private") or info.get("is_im") or info.get("is_mpim")
+        return bool(info.get("is_member") or not hidden)
 
 
 def register(app: AsyncApp, adapter: SlackAdapter) -> None:
     """Wire every listener Tally needs onto the Bolt app."""
+    core, outbox = adapter.core, adapter.outbox
 
-    @guarded
-    async def on_problem(ack, body, client, context, respond) -> None:  # type: ignore[no-untyped-def]
-        ws, who = translate.workspace_ref(context), translate.actor(context)
-        try:
-            command = parse_problem(translate.command_text(body), ws, who, f"slack:{body.get('trigger_id')}")
-        except TallyError as exc:
-            await ack(**ephemeral(reply_for_error(exc)))
-            return
-        command = await adapter.with_admin(command, client, context)
-        reply = await adapter.handle(command)
-        if reply.kind is ReplyKind.FORM and reply.form is not None:
-            metadata = translate.modal_metadata(body.get("channel_id"), body.get("response_url"))
-            await client.views_open(trigger_id=body["trigger_id"], view=blocks.capture_modal(reply.form, metadata))
-            await ack()
-        elif reply.visibility is Visibility.CHANNEL:
-            await ack()
-            await post_in_channel(client, respond, body["channel_id"], reply)
-        else:
-            await ack(**ephemeral(reply))
+    def asks(client: AsyncWebClient, context: AsyncBoltContext, channel: str) -> SlackAsks:
+        return SlackAsks(adapter, client, context, channel)
 
-    @guarded
-    async def on_tally(ack, body, context) -> None:  # type: ignore[no-untyped-def]
-        ws, who = translate.workspace_ref(context), translate.actor(context)
-        try:
-            reply = await adapter.handle(parse_tally(translate.command_text(body), ws, who))
-        except TallyError as exc:
-            reply = reply_for_error(exc)
-        await ack(**ephemeral(reply))
+    async def on_slash(ack, body, client, context) -> None:  # type: ignore[no-untyped-def]
+        where = Where.of_command(body, client)
+        typed = inputs.Typed(
+            translate.workspace_ref(context),
+            translate.actor(context),
+            f"trigger:{body.get('trigger_id')}",
+            text=translate.command_text(body),
+            command=(body.get("command") or "").lstrip("/"),
+        )
+        outcome = await core.handle(typed, asks(client, context, where.channel_id))
+        answer = outcome.first(Target.PRIVATE)
+        await ack(**ephemeral(answer)) if answer is not None else await ack()
+        outbox.deliver(outcome, where, answered=answer)
 
-    @guarded
     async def on_capture_submitted(ack, body, client, context, view) -> None:  # type: ignore[no-untyped-def]
-        command = c.SubmitCaptureForm(
-            ws=translate.workspace_ref(context),
-            actor=translate.actor(context),
+        where = Where.of_view(view, client, context.user_id or "")
+        submitted = inputs.Submitted(
+            translate.workspace_ref(context),
+            translate.actor(context),
+            translate.view_delivery_id(view),
             values=translate.form_values(view),
-            delivery_id=f"slack-view:{view['id']}",
         )
-        reply = await adapter.handle(command)
-        if reply.kind is ReplyKind.FORM and reply.form is not None:
-            await ack(response_action="errors", errors=blocks.form_errors(reply.form))
+        outcome = await core.handle(submitted, asks(client, context, where.channel_id))
+        form = outcome.first(Target.FORM)
+        if form is not None and form.form is not None:
+            await ack(response_action="errors", errors=blocks.form_errors(form.form))
             return
-        if reply.kind is ReplyKind.ERROR:
-            await ack(response_action="errors", errors={FormField.ISSUE.value: reply.text[:150]})
+        error = next((r for r in outcome.replies if r.kind is ReplyKind.ERROR), None)
+        if error is not None:  # shown on the form, which stays open with what was typed
+            await ack(response_action="errors", errors={FormField.ISSUE.value: error.text[:FORM_ERROR_LIMIT]})
             return
         await ack()
-        channel, response_url = translate.read_metadata(view)
-        respond = AsyncRespond(response_url=response_url) if response_url else None
-        if reply.visibility is Visibility.CHANNEL and channel:
-            await post_in_channel(client, respond, channel, reply)
-        elif respond is not None:  # works even where the bot is not a member
-            await respond(**ephemeral(reply))
-        else:  # no channel to answer in (an old modal): a direct message
-            await client.chat_postMessage(channel=context.user_id, **_message(reply))
+        outbox.deliver(outcome, where)
 
-    @guarded
-    async def on_button(ack, body, client, context, respond, action) -> None:  # type: ignore[no-untyped-def]
-        await ack()
-        command = c.PressButton(
-            ws=translate.workspace_ref(context),
-            actor=translate.actor(context),
-            action=action["action_id"],
+    async def on_button(ack, body, client, context, action) -> None:  # type: ignore[no-untyped-def]
+        where = Where.of_action(body, client, context.user_id or "")
+        pressed = inputs.Pressed(
+            translate.workspace_ref(context),
+            translate.actor(context),
+            f"trigger:{body.get('trigger_id')}",
+            action=action.get("action_id") or "",
             value=action.get("value") or "",
-            delivery_id=f"slack:{body.get('trigger_id')}",
         )
-        reply = await adapter.handle(command)
-        container = body.get("container") or {}
-        on_ephemeral = bool(container.get("is_ephemeral"))
-        if reply.kind is ReplyKind.ERROR:
-            await respond(**ephemeral(reply), replace_original=False)
-        elif action["action_id"] == Action.HAPPENED_AGAIN and not on_ephemeral:
-            try:
-                await client.chat_update(channel=container["channel_id"], ts=container["message_ts"], **_message(reply))
-            except SlackApiError:  # a card posted through response_url: replace it the same way
-                await respond(**_message(reply), replace_original=True)
-        elif reply.visibility is Visibility.CHANNEL:
-            await respond(delete_original=True)
-            await post_in_channel(client, respond, container.get("channel_id") or body["channel"]["id"], reply)
-        else:
-            await respond(**ephemeral(reply), replace_original=True)
-
-    @guarded
-    async def on_log_message(ack, body, client, context, shortcut) -> None:  # type: ignore[no-untyped-def]
+        outcome = await core.handle(pressed, asks(client, context, where.channel_id))
         await ack()
-        command = c.OpenCaptureForm(
-            ws=translate.workspace_ref(context),
-            actor=translate.actor(context),
-            prefill=translate.command_text(shortcut.get("message") or {}),
-        )
-        reply = await adapter.handle(command)
-        assert reply.form is not None
-        metadata = translate.modal_metadata((shortcut.get("channel") or {}).get("id"), shortcut.get("response_url"))
-        await client.views_open(trigger_id=shortcut["trigger_id"], view=blocks.capture_modal(reply.form, metadata))
+        outbox.deliver(outcome, where)
 
-    @guarded
+    async def on_log_message(ack, body, client, context, shortcut) -> None:  # type: ignore[no-untyped-def]
+        where = Where.of_shortcut(shortcut, client, context.user_id or "")
+        opened = inputs.OpenedForm(
+            translate.workspace_ref(context),
+            translate.actor(context),
+            prefill=translate.message_text(shortcut.get("message") or {}),
+        )
+        outcome = await core.handle(opened)
+        await ack()
+        outbox.deliver(outcome, where)
+
     async def on_home_opened(client, context, event) -> None:  # type: ignore[no-untyped-def]
         if event.get("tab") not in (None, "home"):
             return
-        reply = await adapter.handle(c.ShowHome(ws=translate.workspace_ref(context), actor=translate.actor(context)))
-        await client.views_publish(user_id=event["user"], view=blocks.home_view(reply))
+        outcome = await core.handle(inputs.OpenedHome(translate.workspace_ref(context), translate.actor(context)))
+        if outcome.replies:
+            outbox.publish_home(client, event["user"], outcome.replies[-1])
 
-    app.command(SlashCommand.PROBLEM.value)(on_problem)
-    app.command(SlashCommand.TALLY.value)(on_tally)
+    async def on_ignored_event(event: dict[str, Any]) -> None:
+        """Subscribed events Tally has nothing to do for in this mode: answered 200 so Slack doesn't retry."""
+        log.info("Slack event %s received", event.get("type"))
+
+    app.command(SlashCommand.PROBLEM.value)(on_slash)
+    app.command(SlashCommand.TALLY.value)(on_slash)
     app.view(CallbackId.CAPTURE_MODAL.value)(on_capture_submitted)
     for button in Action:
         app.action(button.value)(on_button)
     app.shortcut(CallbackId.LOG_MESSAGE_SHORTCUT.value)(on_log_message)
     app.event("app_home_opened")(on_home_opened)
-
-
-def _message(reply: Reply) -> dict[str, Any]:
-    return {"text": blocks.fallback_text(reply), "blocks": blocks.reply_blocks(reply)}
+    if app.oauth_flow is None:  # one workspace (SLACK_BOT_TOKEN): nothing stored to delete
+        app.event("app_uninstalled")(on_ignored_event)
+        app.event("tokens_revoked")(on_ignored_event)
 
 
 def build_app(
-    bus: MessageBus,
+    core: Core,
     *,
+    session: aiohttp.ClientSession,
+    outbox: Outbox,
     signing_secret: str,
     bot_token: str = "",
     api_url: str,
     oauth: AsyncOAuthSettings | None = None,
 ) -> AsyncApp:
-    """process_before_response: Slack gets its answer the moment a listener returns, not on a 10 ms poll."""
-    client = AsyncWebClient(token=bot_token or None, base_url=api_url)
+    """process_before_response: Slack gets its answer the moment a listener returns, and every listener
+    returns as soon as the core has answered; posts happen after, in the outbox's tracked tasks."""
+    client = AsyncWebClient(token=bot_token or None, base_url=api_url, session=session)
     app = AsyncApp(
         # Bolt names its per-request loggers after the app and resets their level: keep them out of "tally.*".
         name=BOLT_APP_NAME,
@@ -243,7 +187,7 @@ def build_app(
         oauth_settings=oauth,
         process_before_response=True,
     )
-    register(app, SlackAdapter(bus))
+    register(app, SlackAdapter(core, outbox))
     if oauth is not None:  # uninstalling Tally, or revoking its token, deletes the stored installation
         app.enable_token_revocation_listeners()
     return app

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
+import re
 from typing import Any
 
 from slack_bolt.context.async_context import AsyncBoltContext
@@ -27,6 +29,34 @@ def actor(context: AsyncBoltContext, is_admin: bool = False) -> c.Actor:
 def command_text(body: dict[str, Any]) -> str:
     """Slack sends &, < and > escaped as HTML entities."""
     return html.unescape(body.get("text") or "")
+
+
+_MARKUP = re.compile(r"<([^<>]*)>")
+
+
+def _unmark(match: re.Match[str]) -> str:
+    """<@U1|ann> -> @ann, <#C1|general> -> #general, <!here> -> @here, <https://x|label> -> label (https://x)."""
+    inner = match.group(1)
+    target, _, label = inner.partition("|")
+    if target.startswith(("@", "#")):
+        return (target[0] + label.lstrip("@#")) if label else target
+    if target.startswith("!"):
+        if label:
+            return label
+        word = target[1:].split("^")[0]
+        return "@" + word if word in ("here", "channel", "everyone") else word
+    return f"{label} ({target})" if label and label != target else target
+
+
+def message_text(message: dict[str, Any]) -> str:
+    """A Slack message's text as a person reads it: markup for mentions, channels and links made plain."""
+    return html.unescape(_MARKUP.sub(_unmark, message.get("text") or ""))
+
+
+def view_delivery_id(view: dict[str, Any]) -> str:
+    """The same for Slack's retry of a submission; different once the person changes an answer and resubmits."""
+    state = json.dumps((view.get("state") or {}).get("values") or {}, sort_keys=True)
+    return f"view:{view.get('id')}:{hashlib.sha256(state.encode()).hexdigest()[:16]}"
 
 
 def form_values(view: dict[str, Any]) -> dict[FormField, object]:

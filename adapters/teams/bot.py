@@ -1,9 +1,11 @@
-"""The Teams bot: each handler translates an activity, asks the bus, and renders the reply as a card."""
+"""The Teams bot: each handler translates an activity into an input, asks the core, and sends each reply
+where it belongs: the conversation, the card acted on, the person's 1:1 chat with Tally, or a dialog."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass, replace
 from typing import Any
 
 from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, TurnContext
@@ -15,21 +17,28 @@ from botbuilder.schema.teams import (
 )
 from msrest.serialization import Model
 
-from bot import commands as c
-from bot.bus import MessageBus
-from bot.errors import TallyError, reply_for_error
-from bot.grammar import parse_line
-from bot.replies import Reply, ReplyKind
+from bot import inputs
+from bot.core import Core, Outcome
+from bot.errors import reply_for_error
+from bot.replies import Reply, ReplyKind, Target
 from storage.conversations import ConversationStore
 
 from . import cards, translate
-from .ids import ADAPTIVE_CARD, CardVerb, InvokeName
+from .ids import ADAPTIVE_CARD, CardVerb, DataKey, InvokeName
+from .outbox import TeamsOutbox
 
 log = logging.getLogger("tally.teams")
 
+WELCOME = "Hello! I'm Tally. Type problem <what went wrong> to log a problem, problem for the form, or tally help."
+SENT_PRIVATELY = "I've answered you in your chat with Tally."
+NOT_SENT_PRIVATELY = (
+    "I couldn't open a private chat with you, so the answer wasn't shown here. "
+    "Open a chat with Tally (Apps → Tally) and try again there."
+)
+
 
 class CardActionMessage(Model):
-    """An Action.Execute answer that shows a message and leaves the card as it was.
+    """An Action.Execute answer that shows a message to the person who acted and leaves the card as it was.
 
     botbuilder's AdaptiveCardInvokeResponse types `value` as a dict, so it can't carry the string
     Teams expects here; this model serializes exactly {statusCode, type, value}.
@@ -48,9 +57,6 @@ class CardActionMessage(Model):
         self.value = value
 
 
-WELCOME = "Hello! I'm Tally. Type problem <what went wrong> to log a problem, problem for the form, or tally help."
-
-
 def attachment(card: dict[str, Any]) -> Attachment:
     return Attachment(content_type=ADAPTIVE_CARD, content=card)
 
@@ -60,18 +66,43 @@ def card_for(reply: Reply) -> dict[str, Any]:
 
 
 def invoke_ok(body: object = None) -> InvokeResponse:
-    """Bodies stay msrest models: CloudAdapter serializes them once (a dict here would answer 500)."""
     return InvokeResponse(status=200, body=body)
 
 
-class TallyTeamsBot(ActivityHandler):
-    def __init__(self, bus: MessageBus, conversations: ConversationStore, delivery_key: bytes) -> None:
-        self.bus = bus
-        self.conversations = conversations
-        self.delivery_key = delivery_key
+def with_origin(card: dict[str, Any], origin: str) -> dict[str, Any]:
+    """Buttons of a card sent to someone's 1:1 chat remember the conversation it was asked from."""
+    for action in card.get("actions") or ():
+        for holder in (action, action.get("fallback") or {}):
+            if isinstance(holder.get("data"), dict):
+                holder["data"][DataKey.ORIGIN.value] = origin
+    return card
 
-    async def handle(self, command: c.Command) -> Reply:
-        return await asyncio.to_thread(self.bus.handle, command)
+
+@dataclass(frozen=True)
+class Turn:
+    """Where this turn's replies can go."""
+
+    context: TurnContext
+    personal: bool  # a 1:1 chat with Tally: nothing here is seen by anyone else
+    origin: str  # the conversation a CONVERSATION reply goes to (a card pressed in 1:1 may name another)
+
+    @property
+    def activity(self) -> Activity:
+        return self.context.activity
+
+    @property
+    def here(self) -> str:
+        return self.activity.conversation.id if self.activity.conversation else ""
+
+
+class TallyTeamsBot(ActivityHandler):
+    def __init__(self, core: Core, conversations: ConversationStore) -> None:
+        self.core = core
+        self.conversations = conversations
+        self.outbox: TeamsOutbox | None = None
+
+    def connect(self, outbox: TeamsOutbox) -> None:
+        self.outbox = outbox
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         await self.remember(turn_context.activity)
@@ -81,21 +112,34 @@ class TallyTeamsBot(ActivityHandler):
         """Keep the conversation reference, so digests and notifications can post here later."""
         if not activity.conversation or not activity.service_url:
             return
-        reference = translate.postable_reference(activity)
         await asyncio.to_thread(
             self.conversations.remember,
             "teams",
             translate.tenant_id(activity),
             activity.conversation.id,
             activity.conversation.conversation_type or "personal",
-            reference,
+            translate.postable_reference(activity),
         )
 
+    def turn(self, turn_context: TurnContext, data: dict[str, Any] | None = None) -> Turn:
+        activity = turn_context.activity
+        here = activity.conversation.id if activity.conversation else ""
+        personal = (activity.conversation.conversation_type or "personal") == "personal" if activity.conversation else True
+        origin = str((data or {}).get(DataKey.ORIGIN.value) or here)
+        return Turn(turn_context, personal, origin)
+
+    def source(self, activity: Activity) -> dict[str, Any]:
+        return {
+            "ws": translate.workspace_ref(activity),
+            "actor": translate.actor(activity),
+            "delivery_id": translate.delivery_id(activity),
+        }
+
+    # --- what people do ------------------------------------------------------------------------------------
     async def on_members_added_activity(self, members_added, turn_context: TurnContext) -> None:  # type: ignore[no-untyped-def]
         activity = turn_context.activity
         if any(m.id == activity.recipient.id for m in members_added):
-            claim = c.ClaimFirstOwnership(ws=translate.workspace_ref(activity), actor=translate.actor(activity))
-            await self.handle(claim)
+            await self.core.handle(inputs.Installed(translate.workspace_ref(activity), translate.actor(activity)))
             await turn_context.send_activity(MessageFactory.text(WELCOME))
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
@@ -103,39 +147,21 @@ class TallyTeamsBot(ActivityHandler):
         if activity.value and not (activity.text or "").strip():
             await self.on_card_submit(turn_context)
             return
-        ws, who = translate.workspace_ref(activity), translate.actor(activity)
-        try:
-            command = parse_line(
-                translate.message_text(activity), ws, who, translate.delivery_id(activity, self.delivery_key)
-            )
-        except TallyError as exc:
-            reply = reply_for_error(exc)
-        else:
-            reply = await self.handle(command)
-        await turn_context.send_activity(MessageFactory.attachment(attachment(card_for(reply))))
+        typed = inputs.Typed(**self.source(activity), text=translate.message_text(activity))
+        await self.deliver(self.turn(turn_context), await self.core.handle(typed))
 
-    async def card_action(self, turn_context: TurnContext, data: dict[str, Any]) -> Reply:
-        activity = turn_context.activity
-        ws, who, delivery = (
-            translate.workspace_ref(activity),
-            translate.actor(activity),
-            translate.delivery_id(activity, self.delivery_key),
-        )
+    def card_input(self, activity: Activity, data: dict[str, Any]) -> inputs.Input:
         action, value = translate.button(data)
         if action == CardVerb.SUBMIT_FORM:
-            form = c.SubmitCaptureForm(ws=ws, actor=who, values=translate.form_values(data), delivery_id=delivery)
-            return await self.handle(form)
-        return await self.handle(c.PressButton(ws=ws, actor=who, action=action, value=value, delivery_id=delivery))
+            return inputs.Submitted(**self.source(activity), values=translate.form_values(data))
+        return inputs.Pressed(**self.source(activity), action=action, value=value)
 
     async def on_card_submit(self, turn_context: TurnContext) -> None:
-        """Action.Submit (the fallback for clients without Universal Actions): update the card in place."""
-        reply = await self.card_action(turn_context, translate.card_action_data(turn_context.activity))
-        message = MessageFactory.attachment(attachment(card_for(reply)))
-        if reply.kind is not ReplyKind.ERROR and turn_context.activity.reply_to_id:
-            message.id = turn_context.activity.reply_to_id
-            await turn_context.update_activity(message)
-        else:
-            await turn_context.send_activity(message)
+        """Action.Submit (the fallback for clients without Universal Actions): replace the card in place."""
+        data = translate.card_action_data(turn_context.activity)
+        outcome = await self.core.handle(self.card_input(turn_context.activity, data))
+        turn = self.turn(turn_context, data)
+        await self.deliver(turn, as_replacement(outcome, submitted=data), replace_id=turn_context.activity.reply_to_id)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         name = turn_context.activity.name
@@ -148,11 +174,23 @@ class TallyTeamsBot(ActivityHandler):
         return InvokeResponse(status=501)
 
     async def on_card_action_invoke(self, turn_context: TurnContext) -> InvokeResponse:
-        """Action.Execute: answer with the refreshed card, which Teams swaps in place."""
-        reply = await self.card_action(turn_context, translate.card_action_data(turn_context.activity))
-        if reply.kind is ReplyKind.ERROR:
-            return invoke_ok(CardActionMessage(value=reply.text))
-        return invoke_ok(AdaptiveCardInvokeResponse(status_code=200, type=ADAPTIVE_CARD, value=card_for(reply)))
+        """Action.Execute: the card the person acted on is answered in place (Teams shows it to them); a card
+        everyone sees is also updated in the conversation."""
+        data = translate.card_action_data(turn_context.activity)
+        outcome = as_replacement(await self.core.handle(self.card_input(turn_context.activity, data)), data)
+        turn = self.turn(turn_context, data)
+        in_place = outcome.first(Target.REPLACE, Target.FORM)
+        message = next((r for r in outcome.replies if r.to is Target.PRIVATE and is_plain(r)), None)
+        rest = [r for r in outcome.replies if r is not in_place and r is not message]
+        await self.deliver(turn, Outcome(tuple(rest)))
+        if in_place is not None:
+            card = card_for(in_place)
+            if in_place.kind is ReplyKind.CARD and not turn.personal and turn.activity.reply_to_id:
+                await self.update(turn_context, card, turn.activity.reply_to_id)
+            return invoke_ok(AdaptiveCardInvokeResponse(status_code=200, type=ADAPTIVE_CARD, value=card))
+        if message is not None:
+            return invoke_ok(CardActionMessage(value=message.text))
+        return invoke_ok(CardActionMessage(value="Done."))
 
     def dialog(self, card: dict[str, Any]) -> MessagingExtensionActionResponse:
         info = TaskModuleTaskInfo(title="Log a problem", card=attachment(card), height="large", width="medium")
@@ -162,26 +200,86 @@ class TallyTeamsBot(ActivityHandler):
         """'Log as a problem' from a message's … menu: the form, with the message's text filled in."""
         activity = turn_context.activity
         prefill = translate.message_payload_text(activity.value or {})
-        reply = await self.handle(
-            c.OpenCaptureForm(ws=translate.workspace_ref(activity), actor=translate.actor(activity), prefill=prefill)
+        outcome = await self.core.handle(
+            inputs.OpenedForm(translate.workspace_ref(activity), translate.actor(activity), prefill=prefill)
         )
-        assert reply.form is not None
-        return invoke_ok(self.dialog(cards.capture_card(reply.form, for_dialog=True)))
+        form = outcome.first(Target.FORM)
+        if form is None or form.form is None:
+            await self.deliver(self.turn(turn_context), outcome)
+            return invoke_ok(MessagingExtensionActionResponse())
+        return invoke_ok(self.dialog(cards.capture_card(form.form, for_dialog=True)))
 
     async def on_extension_submit(self, turn_context: TurnContext) -> InvokeResponse:
         data = dict((turn_context.activity.value or {}).get("data") or {})
-        reply = await self.card_action(turn_context, data)
-        if reply.form is not None:  # errors: show the form again, inside the same dialog
-            return invoke_ok(self.dialog(cards.capture_card(reply.form, for_dialog=True)))
-        await turn_context.send_activity(MessageFactory.attachment(attachment(card_for(reply))))
+        outcome = await self.core.handle(self.card_input(turn_context.activity, data))
+        form = outcome.first(Target.FORM)
+        if form is not None and form.form is not None:  # errors: show the form again, inside the same dialog
+            return invoke_ok(self.dialog(cards.capture_card(form.form, for_dialog=True)))
+        await self.deliver(self.turn(turn_context), outcome)
         return invoke_ok(MessagingExtensionActionResponse())
+
+    # --- where replies go ----------------------------------------------------------------------------------
+    async def deliver(self, turn: Turn, outcome: Outcome, replace_id: str | None = None) -> None:
+        for reply in outcome.replies:
+            card = card_for(reply)
+            if reply.to is Target.REPLACE and replace_id:
+                await self.update(turn.context, card, replace_id)
+            elif reply.to is Target.DIRECT:
+                if self.outbox is not None:
+                    await self.outbox.send(translate.workspace_ref(turn.activity), reply)
+            elif reply.to is Target.PRIVATE and not turn.personal:
+                await self.private(turn, reply, card)
+            elif reply.to is Target.CONVERSATION and turn.origin != turn.here and self.outbox is not None:
+                await self.outbox.to_conversation(translate.tenant_id(turn.activity), turn.origin, card)
+            else:
+                await turn.context.send_activity(MessageFactory.attachment(attachment(card)))
+
+    async def private(self, turn: Turn, reply: Reply, card: dict[str, Any]) -> None:
+        """Teams has no ephemeral messages: private means the person's 1:1 chat with Tally."""
+        activity = turn.activity
+        try:
+            assert self.outbox is not None, "Teams outbox not connected"
+            await self.outbox.personal(
+                activity.service_url,
+                translate.tenant_id(activity),
+                {"id": activity.recipient.id, "name": activity.recipient.name} if activity.recipient else {},
+                activity.from_property.id,
+                with_origin(card, turn.here),
+            )
+        except Exception as exc:  # noqa: BLE001 - the person is told in the thread, without the private content
+            log.warning("could not open a 1:1 chat for a private reply (%s)", type(exc).__name__)
+            await turn.context.send_activity(MessageFactory.text(NOT_SENT_PRIVATELY))
+
+    async def update(self, turn_context: TurnContext, card: dict[str, Any], activity_id: str) -> None:
+        message = MessageFactory.attachment(attachment(card))
+        message.id = activity_id
+        await turn_context.update_activity(message)
+
+
+def is_plain(reply: Reply) -> bool:
+    """A reply that reads as one line of text (an error, a notice), with nothing to press."""
+    return not (reply.buttons or reply.fields or reply.lines or reply.sections or reply.form)
+
+
+def as_replacement(outcome: Outcome, submitted: dict[str, Any]) -> Outcome:
+    """A submitted form card turns into what it created: the new problem's card replaces the form."""
+    if translate.button(submitted)[0] != CardVerb.SUBMIT_FORM or outcome.first(Target.REPLACE):
+        return outcome
+    if DataKey.ORIGIN.value in submitted:  # a form answered in 1:1 for a channel: the card goes to the channel
+        return outcome
+    swapped = (Target.CONVERSATION, Target.FORM)
+    return Outcome(
+        tuple(replace(r, to=Target.REPLACE) if r.to in swapped else r for r in outcome.replies),
+        outcome.redelivered,
+    )
 
 
 async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
     """Anything the bot didn't handle: log it with context, answer politely, never a stack trace."""
     reply = reply_for_error(error, f"teams {turn_context.activity.type}:{turn_context.activity.name or ''}")
     if turn_context.activity.type == ActivityTypes.invoke:
-        await turn_context.send_activity(Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=500)))
+        answer = InvokeResponse(status=200, body=CardActionMessage(value=reply.text))
+        await turn_context.send_activity(Activity(type=ActivityTypes.invoke_response, value=answer))
         return
     try:
         await turn_context.send_activity(MessageFactory.text(reply.text))

@@ -1,17 +1,50 @@
-"""Pure rendering: a neutral Reply or CaptureForm in, plain Adaptive Card 1.5 JSON out."""
+"""Pure rendering: a neutral Reply or CaptureForm in, plain Adaptive Card 1.5 JSON out.
+
+Whatever a reply holds, the card is valid against the Adaptive Card 1.5 schema and small enough for
+Teams (tests/limits.py checks both): Teams takes a bot message of about 100 KB counted as UTF-16 and
+asks to stay within 80 KB, so a card is kept within CARD_BYTES, leaving room for the activity around
+it. Long text is cut with an ellipsis, long lists end with "…and N more", and a button's data is
+never cut (the press would do something else).
+"""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from bot import form_text as wording
 from bot.ids import FormField
-from bot.replies import Button, CaptureForm, Reply, ReplyKind
+from bot.replies import Button, CaptureForm, Reply, ReplyKind, Section
 
 from .ids import CardVerb, DataKey
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
+
+CARD_BYTES = 70_000  # the card as UTF-16; the activity carrying it stays under Teams' 80 KB
+TITLE_TEXT = 3000
+FACT_TITLE = 150
+FACT_VALUE = 2000
+FOOTER_TEXT = 2000
+ERROR_TEXT = 500  # a field's error: room enough to say what was wrong and how to write it
+BUTTON_TITLE = 75
+CHOICE_TITLE = 100
+INPUT_VALUE = 1000  # what was typed into a field without a maxLength, shown again
+LINES_BUDGETS = (20_000, 8_000, 2_000, 0)  # characters of list lines, tried in turn until the card fits
+CHOICES_BUDGETS = (28_000, 12_000, 4_000, 0)  # characters of area choices, likewise
+COMPACT_TEXT = 500  # the last resort: every text cut to this
+ELLIPSIS = "…"
+
+
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)].rstrip() + ELLIPSIS
+
+
+def size(card: dict[str, Any]) -> int:
+    """Bytes of the card's JSON as UTF-16, as Teams counts a message."""
+    return len(json.dumps(card, ensure_ascii=False, separators=(",", ":")).encode("utf-16-le"))
 
 
 def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -28,6 +61,7 @@ def _text(text: str, **style: Any) -> dict[str, Any]:
 def execute(title: str, verb: str, data: dict[str, Any], primary: bool = False) -> dict[str, Any]:
     """Action.Execute (Universal Actions), falling back to Action.Submit on older clients."""
     payload = {**data, DataKey.ACTION.value: data.get(DataKey.ACTION.value, verb)}
+    title = _cut(title, BUTTON_TITLE)
     action: dict[str, Any] = {
         "type": "Action.Execute",
         "title": title,
@@ -45,33 +79,83 @@ def _button(button: Button) -> dict[str, Any]:
     return execute(button.label, button.action.value, data, button.primary)
 
 
-def reply_card(reply: Reply) -> dict[str, Any]:
+def _list_blocks(reply: Reply, budget: int, text_limit: int) -> list[dict[str, Any]]:
+    """The reply's lines and sections, within `budget` characters of lines; the rest is counted."""
+    blocks: list[dict[str, Any]] = []
+    left_out = 0
+
+    def take(lines: tuple[str, ...]) -> list[str]:
+        nonlocal budget, left_out
+        kept = []
+        for line in lines:
+            line = _cut(line, text_limit)
+            if left_out or len(line) > budget:
+                left_out += 1
+                continue
+            kept.append(line)
+            budget -= len(line)
+        return kept
+
+    lines = take(reply.lines)
+    if lines:
+        blocks.append(_text("\n\n".join(lines)))
+    for section in reply.sections:
+        kept = take(section.lines)
+        if section.lines and not kept:
+            continue  # nothing of it fits: counted in "…and N more"
+        blocks.append(_text(_cut(section.heading, text_limit) or ELLIPSIS, weight="Bolder", separator=True))
+        blocks.append(_section_text(section, kept, text_limit))
+    if left_out:
+        blocks.append(_text(f"…and {left_out:,} more", isSubtle=True, size="Small"))
+    return blocks
+
+
+def _section_text(section: Section, kept: list[str], text_limit: int) -> dict[str, Any]:
+    if kept:
+        return _text("\n\n".join(kept))
+    return _text(_cut(section.empty, text_limit), isSubtle=True)
+
+
+def _reply_card(reply: Reply, lines_budget: int, compact: bool = False) -> dict[str, Any]:
+    limit = COMPACT_TEXT if compact else TITLE_TEXT
     attention = reply.kind is ReplyKind.ERROR
     body = [
         _text(
-            reply.text,
+            _cut(reply.text, limit),
             weight="Bolder",
             size="Medium" if reply.problem_number else "Default",
             **({"color": "Attention"} if attention else {}),
         )
     ]
     if reply.fields:
-        body.append({"type": "FactSet", "facts": [{"title": f.label, "value": f.value} for f in reply.fields]})
-    if reply.lines:
-        body.append(_text("\n\n".join(reply.lines)))
-    for section in reply.sections:
-        body.append(_text(section.heading, weight="Bolder", separator=True))
-        body.append(_text("\n\n".join(section.lines) if section.lines else section.empty, isSubtle=not section.lines))
+        facts = [
+            {"title": _cut(f.label, FACT_TITLE), "value": _cut(f.value, min(limit, FACT_VALUE))} for f in reply.fields
+        ]
+        body.append({"type": "FactSet", "facts": facts})
+    body += _list_blocks(reply, lines_budget, min(limit, TITLE_TEXT))
     if reply.footer:
-        body.append(_text(reply.footer, isSubtle=True, size="Small"))
-    return _card(body, [_button(b) for b in reply.buttons])
+        body.append(_text(_cut(reply.footer, min(limit, FOOTER_TEXT)), isSubtle=True, size="Small"))
+    card = _card(body, [_button(b) for b in reply.buttons])
+    while compact and card.get("actions") and size(card) > CARD_BYTES:
+        card["actions"].pop()  # data that can't be cut: leave the button out
+        if not card["actions"]:
+            del card["actions"]
+    return card
+
+
+def reply_card(reply: Reply) -> dict[str, Any]:
+    for budget in LINES_BUDGETS:
+        card = _reply_card(reply, budget)
+        if size(card) <= CARD_BYTES:
+            return card
+    return _reply_card(reply, 0, compact=True)
 
 
 def _input_text(form: CaptureForm, field: FormField, label: str, placeholder: str, **extra: Any) -> dict[str, Any]:
     value = form.values.get(field)
     element = {"type": "Input.Text", "id": field.value, "label": label, "placeholder": placeholder, **extra}
     if isinstance(value, str) and value:
-        element["value"] = value
+        element["value"] = value[: extra.get("maxLength", INPUT_VALUE)]  # what they typed: no ellipsis
     return element
 
 
@@ -84,21 +168,35 @@ def _choices(
         "label": label,
         "isMultiSelect": multi,
         "style": "expanded" if multi else "compact",
-        "choices": [{"title": title, "value": value} for title, value in options],
+        "choices": [{"title": _cut(title, CHOICE_TITLE) or value, "value": value} for title, value in options],
     }
     chosen = form.values.get(field)
     if chosen:
-        element["value"] = ",".join(chosen) if isinstance(chosen, list | tuple) else str(chosen)
+        value = ",".join(map(str, chosen)) if isinstance(chosen, list | tuple) else str(chosen)
+        element["value"] = value[:INPUT_VALUE]
     return element
 
 
 def _with_error(form: CaptureForm, field: FormField, element: dict[str, Any]) -> list[dict[str, Any]]:
     error = form.errors.get(field)
-    return [element] + ([_text(error, color="Attention", size="Small", spacing="None")] if error else [])
+    if not error:
+        return [element]
+    return [element, _text(_cut(error, ERROR_TEXT), color="Attention", size="Small", spacing="None")]
 
 
-def capture_card(form: CaptureForm, for_dialog: bool = False) -> dict[str, Any]:
-    """The capture form; in a dialog (task module) it must submit with Action.Submit."""
+def _area_options(form: CaptureForm, budget: int) -> list[tuple[str, str]]:
+    """As many areas as fit in `budget` characters, in order."""
+    kept = []
+    for area in form.areas:
+        title = _cut(area.label, CHOICE_TITLE)
+        budget -= len(title) + len(area.value)
+        if budget < 0:
+            break
+        kept.append((title, area.value))
+    return kept
+
+
+def _capture_card(form: CaptureForm, for_dialog: bool, choices_budget: int) -> dict[str, Any]:
     body: list[dict[str, Any]] = [_text(wording.TITLE, weight="Bolder", size="Medium")]
     if form.errors:
         body.append(_text("Some answers need another look.", color="Attention"))
@@ -113,13 +211,13 @@ def capture_card(form: CaptureForm, for_dialog: bool = False) -> dict[str, Any]:
         errorMessage=wording.ISSUE_REQUIRED,
     )
     body += _with_error(form, FormField.ISSUE, issue)
-    if form.areas:
-        areas = [(a.label, a.value) for a in form.areas]
+    areas = _area_options(form, choices_budget)
+    if areas:
         body += _with_error(
             form, FormField.AREA, _choices(form, FormField.AREA, wording.LABELS[FormField.AREA], areas, False)
         )
     new_area = _input_text(
-        form, FormField.NEW_AREA, wording.new_area_label(bool(form.areas)), wording.PLACEHOLDERS[FormField.NEW_AREA]
+        form, FormField.NEW_AREA, wording.new_area_label(bool(areas)), wording.PLACEHOLDERS[FormField.NEW_AREA]
     )
     body += _with_error(form, FormField.NEW_AREA, new_area)
     impacts = _choices(form, FormField.IMPACTS, wording.LABELS[FormField.IMPACTS], list(wording.IMPACT_CHOICES), True)
@@ -135,3 +233,12 @@ def capture_card(form: CaptureForm, for_dialog: bool = False) -> dict[str, Any]:
     else:
         submit = execute(wording.SUBMIT, CardVerb.SUBMIT_FORM.value, data, primary=True)
     return _card(body, [submit])
+
+
+def capture_card(form: CaptureForm, for_dialog: bool = False) -> dict[str, Any]:
+    """The capture form; in a dialog (task module) it must submit with Action.Submit."""
+    for budget in CHOICES_BUDGETS:
+        card = _capture_card(form, for_dialog, budget)
+        if size(card) <= CARD_BYTES:
+            return card
+    return card

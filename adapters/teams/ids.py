@@ -14,6 +14,7 @@ class DataKey(StrEnum):
 
     ACTION = "tally_action"
     VALUE = "tally_value"
+    ORIGIN = "tally_origin"  # on cards sent to a 1:1 chat: the conversation the person was in
 
 
 class InvokeName(StrEnum):

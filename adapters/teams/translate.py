@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import html
-import os
 import re
 from typing import Any
 
@@ -41,16 +38,10 @@ def actor(activity: Activity) -> c.Actor:
     return c.Actor((sender.aad_object_id or sender.id) if sender else "unknown")
 
 
-def delivery_key(secret: str) -> bytes:
-    """From a secret the database never holds; with none (local Emulator trials) a key for this process only."""
-    return hashlib.sha256(b"tally/teams-delivery/" + secret.encode()).digest() if secret else os.urandom(32)
-
-
-def delivery_id(activity: Activity, key: bytes) -> str:
-    """Same for a redelivered activity; keyed, so nobody holding only the database can recompute it from a
-    personal chat's id and a message time, and so trace an anonymous report back to its reporter."""
+def delivery_id(activity: Activity) -> str:
+    """The same for a redelivered activity; the core keys and hashes it, so it is never stored as it is."""
     conversation = activity.conversation.id if activity.conversation else ""
-    return "teams:" + hmac.new(key, f"{conversation}|{activity.id}".encode(), hashlib.sha256).hexdigest()[:40]
+    return f"{conversation}|{activity.id}"
 
 
 def postable_reference(activity: Activity) -> dict[str, Any]:

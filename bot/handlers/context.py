@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot import commands as c
 from bot.cards import ProblemView
-from bot.errors import BadInput, NotFound
+from bot.errors import AlreadyDelivered, BadInput, NotFound
 from bot.grammar import MAX_DAYS_BACK, slugify
 from bot.impact import week_start
 from storage.model import Area, AuditEvent, Problem, Totals, Workspace, WorkspaceDefaults
@@ -20,6 +20,10 @@ class Context:
     uow: UnitOfWork
     now: datetime
     defaults: WorkspaceDefaults
+
+    def record(self, event: object) -> None:
+        """An event for the notifiers, sent only if this unit of work commits."""
+        self.uow.record(event)
 
 
 def workspace(ctx: Context, ref: c.WorkspaceRef) -> Workspace:
@@ -49,6 +53,12 @@ def get_problem(ctx: Context, ws: Workspace, number: int) -> Problem:
     if problem is None:
         raise NotFound(f"There's no problem #{number}.", "/problem list shows the open ones.")
     return problem
+
+
+def not_delivered_before(ctx: Context, ws: Workspace, delivery_id: str | None) -> None:
+    """A platform's retry of something already stored is neither stored nor answered again."""
+    if delivery_id and ctx.uow.occurrences.by_delivery(ws.id, delivery_id):
+        raise AlreadyDelivered(delivery_id)
 
 
 def follow_merges(ctx: Context, ws: Workspace, problem: Problem) -> Problem:

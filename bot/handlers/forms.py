@@ -8,7 +8,7 @@ from bot.grammar import MAX_AREA_NAME, MAX_TEXT, area_name, clean, parse_count, 
 from bot.handlers.context import Context, workspace
 from bot.handlers.problems import report_problem
 from bot.ids import FormField, FormOption
-from bot.replies import CaptureForm, Choice, Reply, ReplyKind
+from bot.replies import CaptureForm, Choice, Reply, ReplyKind, Target
 from storage.model import ImpactArea
 
 
@@ -20,7 +20,7 @@ def _area_choices(ctx: Context, ws_ref: c.WorkspaceRef) -> tuple[Choice, ...]:
 def open_capture_form(cmd: c.OpenCaptureForm, ctx: Context) -> Reply:
     values: dict[FormField, object] = {FormField.ISSUE: cmd.prefill[:MAX_TEXT]} if cmd.prefill else {}
     form = CaptureForm(values=values, areas=_area_choices(ctx, cmd.ws))
-    return Reply(text="Log a problem", kind=ReplyKind.FORM, form=form)
+    return Reply(text="Log a problem", kind=ReplyKind.FORM, form=form, to=Target.FORM)
 
 
 def _text(values: dict, key: FormField) -> str:
@@ -88,5 +88,5 @@ def submit_capture_form(cmd: c.SubmitCaptureForm, ctx: Context) -> Reply:
     report, errors = read_form(cmd)
     if report is None:
         form = CaptureForm(values=dict(cmd.values), areas=_area_choices(ctx, cmd.ws), errors=errors)
-        return Reply(text="Some answers need another look.", kind=ReplyKind.FORM, form=form)
+        return Reply(text="Some answers need another look.", kind=ReplyKind.FORM, form=form, to=Target.FORM)
     return report_problem(report, ctx)

@@ -12,6 +12,5 @@ def claim_first_ownership(cmd: c.ClaimFirstOwnership, ctx: Context) -> Reply:
     if not ctx.uow.workspaces.owners(ws.id):
         ctx.uow.workspaces.add_owner(ws.id, cmd.actor.user_id)
         audit(ctx, ws, "workspace.owner_added", cmd.actor.user_id, cmd.actor.user_id, reason="installed Tally")
-        ctx.uow.commit()
         return Reply(text="You're this workspace's first Tally owner: you can merge problems and change any status.")
     return Reply(text="Tally is ready.")

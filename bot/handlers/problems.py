@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from bot import commands as c
 from bot.cards import duplicate_question, problem_card, problem_line
 from bot.dedupe import most_similar
 from bot.errors import Conflict, NotAllowed
+from bot.events import ProblemStatusChanged
 from bot.grammar import slugify
 from bot.handlers.context import (
     Context,
@@ -16,6 +17,7 @@ from bot.handlers.context import (
     follow_merges,
     get_problem,
     is_admin,
+    not_delivered_before,
     resolve_date,
     today,
     view,
@@ -23,7 +25,7 @@ from bot.handlers.context import (
     workspace,
 )
 from bot.impact import period_start, plural
-from bot.replies import Reply, ReplyKind, Visibility
+from bot.replies import Reply, ReplyKind, Target
 from storage.model import Occurrence, Problem, Status, Totals, Workspace
 from storage.ports import DuplicateDelivery
 
@@ -42,15 +44,6 @@ def _reporter(cmd: c.Command, anonymous: bool) -> str | None:
     return None if anonymous else cmd.actor.user_id
 
 
-def _delivered_card(
-    ctx: Context, ws: Workspace, delivery_id: str | None, visibility: Visibility, footer: str = ""
-) -> Reply | None:
-    """A retried delivery answers with the card of what the first one stored, and stores nothing."""
-    seen = ctx.uow.occurrences.by_delivery(ws.id, delivery_id) if delivery_id else None
-    problem = ctx.uow.problems.get_by_id(ws.id, seen.problem_id) if seen else None
-    return problem_card(view(ctx, ws, problem), ws, visibility, footer=footer) if problem else None
-
-
 def _stored(ctx: Context, occurrence: Occurrence) -> bool:
     """False when a concurrent copy of the same delivery got there first; this transaction is undone."""
     try:
@@ -63,18 +56,15 @@ def _stored(ctx: Context, occurrence: Occurrence) -> bool:
 
 def report_problem(cmd: c.ReportProblem, ctx: Context) -> Reply:
     ws = workspace(ctx, cmd.ws)
-    if retried := _delivered_card(ctx, ws, cmd.delivery_id, Visibility.CHANNEL):
-        return retried
+    not_delivered_before(ctx, ws, cmd.delivery_id)
     day = resolve_date(ctx, ws, cmd.when)
     area = find_area(ctx, ws, cmd.area)
     footer = ""
     if not cmd.skip_duplicate_check and (cmd.area is None or area is not None):
-        candidates = ctx.uow.problems.list(ws.id, (Status.OPEN, Status.INVESTIGATING), limit=500)
-        match = most_similar(cmd.text, [p for p in candidates if p.area_id == (area.id if area else None)])
+        match = most_similar(cmd.text, ctx.uow.problems.open_in_area(ws.id, area.id if area else None))
         if match is not None:
             # Read committed: a copy of this delivery that committed while we read now shows its occurrence too.
-            if retried := _delivered_card(ctx, ws, cmd.delivery_id, Visibility.CHANNEL):
-                return retried
+            not_delivered_before(ctx, ws, cmd.delivery_id)
             if question := duplicate_question(match, _question_payload(cmd)):
                 return question
             footer = f"This looks like #{match.number}; if it's the same, an admin can merge them."
@@ -108,8 +98,8 @@ def report_problem(cmd: c.ReportProblem, ctx: Context) -> Reply:
     if not _stored(ctx, occurrence):
         return report_problem(cmd, ctx)
     audit(ctx, ws, "problem.created", f"#{problem.number}", problem.reporter_id, count=cmd.count)
-    ctx.uow.commit()
-    return problem_card(view(ctx, ws, problem), ws, Visibility.CHANNEL, footer=footer)
+    card = problem_card(view(ctx, ws, problem), ws, Target.CONVERSATION, footer=footer)
+    return replace(card, anonymous=cmd.anonymous)
 
 
 def _question_payload(cmd: c.ReportProblem) -> dict:
@@ -122,10 +112,9 @@ def _question_payload(cmd: c.ReportProblem) -> dict:
     return data
 
 
-def log_occurrence(cmd: c.LogOccurrence, ctx: Context, visibility: Visibility = Visibility.PRIVATE) -> Reply:
+def log_occurrence(cmd: c.LogOccurrence, ctx: Context, to: Target = Target.PRIVATE) -> Reply:
     ws = workspace(ctx, cmd.ws)
-    if retried := _delivered_card(ctx, ws, cmd.delivery_id, visibility, footer="Already logged."):
-        return retried
+    not_delivered_before(ctx, ws, cmd.delivery_id)
     asked = get_problem(ctx, ws, cmd.number)
     problem = follow_merges(ctx, ws, asked)
     day = resolve_date(ctx, ws, cmd.when)
@@ -142,15 +131,14 @@ def log_occurrence(cmd: c.LogOccurrence, ctx: Context, visibility: Visibility = 
         delivery_id=cmd.delivery_id,
     )
     if not _stored(ctx, occurrence):
-        return log_occurrence(cmd, ctx, visibility)
+        return log_occurrence(cmd, ctx, to)
     audit(ctx, ws, "occurrence.logged", f"#{problem.number}", occurrence.reporter_id, count=cmd.count)
-    ctx.uow.commit()
     notes = [f"Logged {plural(cmd.count, 'more time')} on {day.isoformat()}."]
     if asked.number != problem.number:
         notes.append(f"#{asked.number} was merged into #{problem.number}, so it counts there.")
     if not problem.status.is_open:
         notes.append(f"#{problem.number} is marked {problem.status.label}; a lead may want to reopen it.")
-    return problem_card(view(ctx, ws, problem), ws, visibility, footer=" ".join(notes))
+    return problem_card(view(ctx, ws, problem), ws, to, footer=" ".join(notes))
 
 
 def show_problem(cmd: c.ShowProblem, ctx: Context) -> Reply:
@@ -160,7 +148,7 @@ def show_problem(cmd: c.ShowProblem, ctx: Context) -> Reply:
     if problem.status is Status.MERGED:
         target = follow_merges(ctx, ws, problem)
         footer = f"Merged into #{target.number}; its repeats are counted there."
-    return problem_card(view(ctx, ws, problem), ws, Visibility.PRIVATE, footer=footer)
+    return problem_card(view(ctx, ws, problem), ws, Target.PRIVATE, footer=footer)
 
 
 def list_problems(cmd: c.ListProblems, ctx: Context) -> Reply:
@@ -218,9 +206,14 @@ def set_status(cmd: c.SetStatus, ctx: Context) -> Reply:
     audit(
         ctx, ws, "problem.status", f"#{problem.number}", cmd.actor.user_id, before=before.value, after=cmd.status.value
     )
-    ctx.uow.commit()
+    if before is not cmd.status:
+        ctx.record(
+            ProblemStatusChanged(
+                cmd.ws, problem.number, problem.title, before, cmd.status, problem.reporter_id, cmd.actor.user_id
+            )
+        )
     footer = f"Status changed from {before.label} to {cmd.status.label}."
-    return problem_card(view(ctx, ws, problem), ws, Visibility.CHANNEL, footer=footer)
+    return problem_card(view(ctx, ws, problem), ws, Target.CONVERSATION, footer=footer)
 
 
 def merge_problems(cmd: c.MergeProblems, ctx: Context) -> Reply:
@@ -240,6 +233,5 @@ def merge_problems(cmd: c.MergeProblems, ctx: Context) -> Reply:
     source.status, source.merged_into_id = Status.MERGED, target.id
     ctx.uow.problems.save(source)
     audit(ctx, ws, "problem.merged", f"#{source.number}", cmd.actor.user_id, into=target.number, moved=moved)
-    ctx.uow.commit()
     footer = f"Merged #{source.number} into #{target.number}: {plural(moved, 'record')} of repeats moved."
-    return problem_card(view(ctx, ws, target), ws, Visibility.CHANNEL, footer=footer)
+    return problem_card(view(ctx, ws, target), ws, Target.CONVERSATION, footer=footer)

@@ -10,8 +10,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from adapters.config import Settings
-from adapters.server import ENGINE, create_app
+from adapters.server import CORE, ENGINE, create_app
 from tests.databases import database_url, dump_tables
+from tests.e2e import fake_connector as fake_connector_module
+from tests.e2e import fake_slack as fake_slack_module
 from tests.e2e.fake_slack import FakeSlack, start_fake_slack
 from tests.e2e.slack_client import SIGNING_SECRET, SlackClient
 
@@ -35,6 +37,19 @@ class RunningTally:
 
     def url(self, path: str) -> str:
         return str(self.server.make_url(path))
+
+    async def settle(self) -> None:
+        """Wait for the posts and notifications Tally sends after answering."""
+        await self.server.app[CORE].background.drain()
+
+
+@pytest.fixture(autouse=True)
+def no_platform_limit_broken():
+    """Every message, view and card a test made Tally send kept within the platforms' published limits."""
+    fake_slack_module.VIOLATIONS.clear()
+    fake_connector_module.VIOLATIONS.clear()
+    yield
+    assert fake_slack_module.VIOLATIONS + fake_connector_module.VIOLATIONS == []
 
 
 @pytest.fixture
@@ -65,7 +80,8 @@ def slack_settings(db_url: str, fake: FakeSlack, **extra: str) -> Settings:
 async def start_tally(settings: Settings, fake: FakeSlack, clock) -> RunningTally:  # type: ignore[no-untyped-def]
     server = TestServer(create_app(settings, clock=clock), host="127.0.0.1")
     await server.start_server()
-    return RunningTally(server, SlackClient(str(server.make_url("/")), fake.url("/")), fake)
+    settle = server.app[CORE].background.drain
+    return RunningTally(server, SlackClient(str(server.make_url("/")), fake.url("/"), settle), fake)
 
 
 @pytest.fixture

@@ -1,4 +1,9 @@
-"""A small stand-in for the Bot Framework Connector on 127.0.0.1: records every activity Tally sends."""
+"""A small stand-in for the Bot Framework Connector on 127.0.0.1: records every activity Tally sends.
+
+Every Adaptive Card it receives is checked against the Adaptive Card 1.5 schema and Teams' message
+size (tests/limits.py): what breaks them is kept in `FakeConnector.violations` (and the module's
+VIOLATIONS), and closing the fake's server fails the test.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +16,15 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from tests.limits import activity_violations
+
+VIOLATIONS: list[str] = []  # every fake's, for a check across tests
 PAYLOADS = Path(__file__).parent / "payloads" / "teams"
 
 
 @dataclass
 class Sent:
-    kind: str  # "reply", "send" (proactive) or "update"
+    kind: str  # "reply", "send" (proactive), "update" or "create" (a new conversation: activity is the request body)
     conversation_id: str
     activity_id: str | None
     activity: dict[str, Any]
@@ -31,6 +39,7 @@ class Sent:
 @dataclass
 class FakeConnector:
     sent: list[Sent] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)  # what broke the card schema or size, with where it came from
     server: TestServer | None = None
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -51,20 +60,53 @@ class FakeConnector:
     async def update(self, request: web.Request) -> web.Response:
         return await self._record(request, "update")
 
+    async def create(self, request: web.Request) -> web.Response:
+        """Bot Framework createConversation: a 1:1 chat with the first member, as Teams names them."""
+        body = await request.json()
+        members = body.get("members") or [{}]
+        conversation = f"a:1on1-{members[0].get('id', '')}"
+        self.sent.append(Sent("create", conversation, None, body))
+        if isinstance(body.get("activity"), dict):
+            self.check(f"create {conversation}", activity_violations(body["activity"]))
+        return web.json_response({"id": conversation})
+
     async def _record(self, request: web.Request, kind: str) -> web.Response:
-        self.sent.append(
-            Sent(kind, request.match_info["conversation"], request.match_info.get("activity"), await request.json())
-        )
+        sent = Sent(kind, request.match_info["conversation"], request.match_info.get("activity"), await request.json())
+        self.sent.append(sent)
+        self.check(f"{kind} {sent.conversation_id}", activity_violations(sent.activity))
         return web.json_response({"id": f"sent-{next(self._ids)}"})
+
+    # --- Teams' limits -----------------------------------------------------------------------
+    def check(self, source: str, problems: list[str]) -> None:
+        for problem in problems:
+            self.violations.append(f"{source}: {problem}")
+            VIOLATIONS.append(f"fake connector {source}: {problem}")
+
+    def assert_clean(self) -> None:
+        """Fail when a card the fake received breaks the Adaptive Card 1.5 schema or Teams' size limit."""
+        assert not self.violations, "Tally sent Teams cards it would refuse:\n" + "\n".join(self.violations)
+
+
+class CheckedServer(TestServer):
+    """Closing it fails the test that made Tally send Teams a card it would refuse."""
+
+    def __init__(self, app: web.Application, fake: FakeConnector, **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self.fake = fake
+
+    async def close(self) -> None:
+        await super().close()
+        self.fake.assert_clean()
 
 
 async def start_fake_connector() -> FakeConnector:
     fake = FakeConnector()
     app = web.Application()
+    app.router.add_post("/v3/conversations", fake.create)
     app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", fake.reply)
     app.router.add_post("/v3/conversations/{conversation}/activities", fake.send)
     app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", fake.update)
-    fake.server = TestServer(app, host="127.0.0.1")
+    fake.server = CheckedServer(app, fake, host="127.0.0.1")
     await fake.server.start_server()
     return fake
 

@@ -1,6 +1,8 @@
 """A small stand-in for Slack's own servers on 127.0.0.1: the Web API, response_urls and Socket Mode.
 
-It records every request so tests can assert what Tally sent to Slack.
+It records every request so tests can assert what Tally sent to Slack, and checks every message and
+view it receives against Slack's Block Kit limits (tests/limits.py): what breaks one is kept in
+`FakeSlack.violations` (and the module's VIOLATIONS), and closing the fake's server fails the test.
 """
 
 from __future__ import annotations
@@ -16,7 +18,13 @@ from urllib.parse import parse_qsl
 from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestServer
 
+from tests.limits import message_violations, view_violations
+
 BOT_USER = "UTALLYBOT"
+MESSAGE_METHODS = {"chat.postMessage", "chat.postEphemeral", "chat.update", "chat.scheduleMessage"}
+VIEW_METHODS = {"views.open", "views.update", "views.push", "views.publish"}
+
+VIOLATIONS: list[str] = []  # every fake's, for a check across tests
 
 
 @dataclass
@@ -37,6 +45,7 @@ class FakeSlack:
     failing: dict[str, str] = field(default_factory=dict)  # method -> the error Slack answers with
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
     socket_envelopes: asyncio.Queue = field(default_factory=asyncio.Queue)
+    violations: list[str] = field(default_factory=list)  # what broke Slack's limits, with where it came from
     server: TestServer | None = None
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -64,6 +73,22 @@ class FakeSlack:
                 raise AssertionError(f"timed out waiting for {what}")
             await asyncio.sleep(0.02)
 
+    # --- Slack's limits ----------------------------------------------------------------------
+    def check(self, source: str, problems: list[str]) -> None:
+        for problem in problems:
+            self.violations.append(f"{source}: {problem}")
+            VIOLATIONS.append(f"fake Slack {source}: {problem}")
+
+    def check_message(self, source: str, payload: dict[str, Any]) -> None:
+        self.check(source, message_violations(payload))
+
+    def check_view(self, source: str, view: Any) -> None:
+        self.check(source, view_violations(view))
+
+    def assert_clean(self) -> None:
+        """Fail when anything the fake received broke Slack's limits."""
+        assert not self.violations, "Tally sent Slack what it would refuse:\n" + "\n".join(self.violations)
+
     # --- the Web API -------------------------------------------------------------------------
     async def api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -77,6 +102,10 @@ class FakeSlack:
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth else args.get("token")
         self.calls.append(Call(method, args, token))
+        if method in MESSAGE_METHODS:
+            self.check_message(method, args)
+        elif method in VIEW_METHODS:
+            self.check_view(method, args.get("view"))
         return web.json_response(self.answer(method, args))
 
     def answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -84,6 +113,11 @@ class FakeSlack:
             return {"ok": False, "error": self.failing[method]}
         if method == "auth.test":
             return {"ok": True, "user_id": BOT_USER, "bot_id": "BTALLY", "team_id": "T0COUNCIL", "team": "Council"}
+        if method == "conversations.info":
+            channel = args.get("channel")
+            if channel in self.not_in_channel:  # a private channel Tally is not in: Slack won't even show it
+                return {"ok": False, "error": "channel_not_found"}
+            return {"ok": True, "channel": {"id": channel, "is_member": True, "is_private": False}}
         if method in ("chat.postMessage", "chat.update"):
             if args.get("channel") in self.not_in_channel:
                 return {"ok": False, "error": "not_in_channel"}
@@ -92,7 +126,14 @@ class FakeSlack:
                 "channel": args.get("channel"),
                 "ts": args.get("ts") or f"1700000000.{next(self._ts):06d}",
             }
-        if method in ("views.open", "views.publish"):
+        if method == "chat.postEphemeral":
+            if args.get("channel") in self.not_in_channel:
+                return {"ok": False, "error": "not_in_channel"}
+            return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
+        if method == "conversations.open":
+            user = str(args.get("users") or args.get("user") or "").split(",")[0]
+            return {"ok": True, "channel": {"id": f"D{user}"}}
+        if method in VIEW_METHODS:
             return {"ok": True, "view": {"id": "VFAKE", **_as_dict(args.get("view"))}}
         if method == "users.info":
             user = args.get("user")
@@ -116,7 +157,9 @@ class FakeSlack:
 
     # --- response_url ------------------------------------------------------------------------
     async def respond(self, request: web.Request) -> web.Response:
-        self.responses.append((request.match_info["key"], await request.json()))
+        key, payload = request.match_info["key"], await request.json()
+        self.responses.append((key, payload))
+        self.check_message(f"response_url {key}", payload)
         return web.Response(text="ok")
 
     # --- Socket Mode -------------------------------------------------------------------------
@@ -134,10 +177,34 @@ class FakeSlack:
         try:
             async for msg in ws:
                 if msg.type == WSMsgType.TEXT:
-                    self.socket_acks.append(json.loads(msg.data))
+                    ack = json.loads(msg.data)
+                    self.socket_acks.append(ack)
+                    self.check_ack(ack)
         finally:
             sender.cancel()
         return ws
+
+    def check_ack(self, ack: dict[str, Any]) -> None:
+        """A Socket Mode ack's payload is what an HTTP answer's body would be: a message or a view."""
+        payload = ack.get("payload") if isinstance(ack, dict) else None
+        if not isinstance(payload, dict):
+            return
+        if "view" in payload:
+            self.check_view("socket ack", payload["view"])
+        elif "text" in payload or "blocks" in payload:
+            self.check_message("socket ack", payload)
+
+
+class CheckedServer(TestServer):
+    """Closing it fails the test that made Tally send Slack something it would refuse."""
+
+    def __init__(self, app: web.Application, fake: FakeSlack, **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self.fake = fake
+
+    async def close(self) -> None:
+        await super().close()
+        self.fake.assert_clean()
 
 
 def _as_dict(value: Any) -> dict[str, Any]:
@@ -152,6 +219,6 @@ async def start_fake_slack() -> FakeSlack:
     app.router.add_route("*", "/api/{method}", fake.api)
     app.router.add_post("/respond/{key}", fake.respond)
     app.router.add_get("/socket", fake.socket)
-    fake.server = TestServer(app, host="127.0.0.1")
+    fake.server = CheckedServer(app, fake, host="127.0.0.1")
     await fake.server.start_server()
     return fake

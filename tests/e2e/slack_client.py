@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -28,10 +29,22 @@ def load(name: str, fake_url: str) -> dict[str, Any]:
     return json.loads((PAYLOADS / f"{name}.json").read_text().replace("{FAKE}", fake_url.rstrip("/")))
 
 
+_TRIGGERS = itertools.count(1)
+
+
+def new_trigger_id() -> str:
+    """Slack gives every user action its own trigger_id; only a retry repeats one."""
+    return f"{13345224609 + next(_TRIGGERS)}.738474920.8088930838d88f008e0"
+
+
 class SlackClient:
-    def __init__(self, base_url: str, fake_url: str) -> None:
+    """`settle` waits for what Tally sends after answering (its posts run after the HTTP answer)."""
+
+    def __init__(self, base_url: str, fake_url: str, settle: Callable[[], Awaitable[None]] | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.fake_url = fake_url.rstrip("/")
+        self.settle = settle
+        self.last_trigger_id = ""
 
     async def post(
         self,
@@ -54,13 +67,23 @@ class SlackClient:
             aiohttp.ClientSession() as session,
             session.post(f"{self.base_url}/slack/events", data=body.encode(), headers=sent) as resp,
         ):
-            return resp.status, await resp.text()
+            answer = resp.status, await resp.text()
+        if self.settle is not None:
+            await self.settle()
+        return answer
 
     async def slash(self, text: str, command: str = "/problem", **overrides: str) -> tuple[int, str]:
-        payload = {**load("slash_command", self.fake_url), "text": text, "command": command, **overrides}
+        """A new slash command (a fresh trigger_id, unless the test gives one to repeat a delivery)."""
+        payload = {**load("slash_command", self.fake_url), "text": text, "command": command}
+        payload["trigger_id"] = new_trigger_id()
+        payload.update(overrides)
+        self.last_trigger_id = payload["trigger_id"]
         return await self.post(urlencode(payload), "application/x-www-form-urlencoded")
 
-    async def interact(self, payload: dict[str, Any], **kw: Any) -> tuple[int, str]:
+    async def interact(self, payload: dict[str, Any], *, retry: bool = False, **kw: Any) -> tuple[int, str]:
+        """A button press or submission; each is a new action with its own trigger_id unless `retry`."""
+        if "trigger_id" in payload and not retry:
+            payload = {**payload, "trigger_id": new_trigger_id()}
         return await self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded", **kw)
 
     async def event(self, payload: dict[str, Any], **kw: Any) -> tuple[int, str]:

@@ -27,7 +27,7 @@ def test_worked_example_in_tally_chat(db_url):
     lines = "\n".join(
         [
             "problem " + WORKED_EXAMPLE,
-            "problem x0 nonsense",
+            "problem nonsense x0",
             "problem show 1",
             "quit",
         ]

@@ -46,7 +46,9 @@ async def post(teams, body: dict, headers: dict | None = None) -> tuple[int, str
         aiohttp.ClientSession() as session,
         session.post(teams.url("/api/messages"), json=body, headers=headers or {}) as resp,
     ):
-        return resp.status, await resp.text()
+        answer = resp.status, await resp.text()
+    await teams.settle()
+    return answer
 
 
 def facts(card: dict) -> dict[str, str]:
@@ -84,7 +86,7 @@ async def test_channel_message_has_the_mention_removed(teams):
 
 async def test_bad_input_is_answered_and_stores_nothing(teams):
     fake = teams.connector
-    for i, text in enumerate(["problem x0 letters", "problem again 99", "problem letters on 2030-01-01", "frobnicate"]):
+    for i, text in enumerate(["problem letters x0", "problem again 99", "problem letters on 2030-01-01", "frobnicate"]):
         await post(teams, activity("message_personal", fake.service_url, text=text, id=f"bad-{i}"))
     assert len(fake.of("reply")) == 4
     for sent in fake.of("reply"):
@@ -289,8 +291,11 @@ async def test_group_chat_mention_works_like_a_channel(teams):
     body["conversation"] = {"isGroup": True, "conversationType": "groupChat", "id": "19:group-chat@thread.v2"}
     status, _ = await post(teams, body)
     assert status in (200, 201)
-    (sent,) = fake.of("reply")
-    assert sent.conversation_id == "19:group-chat@thread.v2"
+    assert fake.of("reply") == []  # a list is for the person who asked: not the group
+    (created,) = fake.of("create")
+    assert created.activity["members"] == [{"id": "29:1bob-teams-id"}] and created.activity["isGroup"] is False
+    (sent,) = fake.of("send")
+    assert sent.conversation_id == created.conversation_id == "a:1on1-29:1bob-teams-id"
     assert sent.card["body"][0]["text"] == "Nothing has been logged this week yet."
     assert teams.count("select count(*) from conversation_ref where conversation_type = 'groupChat'") == 1
 

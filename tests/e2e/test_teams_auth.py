@@ -2,7 +2,8 @@
 
 The Bot Framework's signing keys are served by a fake OpenID metadata endpoint on 127.0.0.1 (in a
 thread: botbuilder fetches them with blocking requests), so forged, expired and misaddressed
-tokens are checked for real, with real signatures.
+tokens are checked for real, with real signatures. Tally's own bearer tokens, for what it sends to
+the connector, come from a fake login service on 127.0.0.1 (Microsoft Entra is unreachable here).
 """
 
 from __future__ import annotations
@@ -15,19 +16,26 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import aiohttp
 import jwt
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from adapters.config import Settings
 from adapters.server import create_app
+from adapters.teams.routes import TEAMS
+from bot import commands as c
+from bot.replies import Reply
+from storage.model import Platform
 from tests.conftest import WORKED_EXAMPLE
 from tests.e2e.conftest import RunningTally
 from tests.e2e.fake_connector import activity, start_fake_connector
 
 APP_ID = "0b1d5c7e-1111-4222-8333-944445555666"
+APP_PASSWORD = "not-a-real-password"
 ISSUER = "https://api.botframework.com"
 KID = "tally-test-signing-key"
+OUTBOUND_TOKEN = "tally-outbound-token-from-the-fake-login-service"
 
 
 def _key() -> rsa.RSAPrivateKey:
@@ -64,21 +72,64 @@ def metadata_url():
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/.well-known/openidconfiguration"
     server.shutdown()
+    server.server_close()
+
+
+class FakeLogin:
+    """Microsoft Entra's token endpoint for the client credentials grant, on 127.0.0.1."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, str]] = []
+        self.server: TestServer | None = None
+
+    @property
+    def url(self) -> str:  # what TO_CHANNEL_FROM_BOT_LOGIN_URL names: the authority, tenant included
+        assert self.server is not None
+        return str(self.server.make_url("/botframework.com"))
+
+    async def token(self, request: web.Request) -> web.Response:
+        form = dict(await request.post())
+        self.requests.append({k: str(v) for k, v in form.items()})
+        if form.get("client_id") != APP_ID or form.get("client_secret") != APP_PASSWORD:
+            return web.json_response({"error": "invalid_client", "error_description": "AADSTS7000215"}, status=401)
+        return web.json_response({"token_type": "Bearer", "expires_in": 3599, "access_token": OUTBOUND_TOKEN})
 
 
 @pytest.fixture
-async def secured(db_url, metadata_url, fixed_clock):
+async def login():
+    fake = FakeLogin()
+    app = web.Application()
+    app.router.add_post("/botframework.com/oauth2/v2.0/token", fake.token)
+    fake.server = TestServer(app, host="127.0.0.1")
+    await fake.server.start_server()
+    yield fake
+    await fake.server.close()
+
+
+@pytest.fixture
+async def secured(db_url, metadata_url, login, fixed_clock):
     connector = await start_fake_connector()
+    authorizations: list[str | None] = []  # the Authorization header of each activity the fake connector got
+    record = connector._record
+
+    async def recording(request: web.Request, kind: str) -> web.Response:
+        authorizations.append(request.headers.get("Authorization"))
+        return await record(request, kind)
+
+    connector._record = recording  # type: ignore[method-assign]
     settings = Settings(
         database_url=db_url,
         microsoft_app_id=APP_ID,
-        microsoft_app_password="not-a-real-password",
+        microsoft_app_password=APP_PASSWORD,
         teams_openid_metadata_url=metadata_url,
+        teams_login_url=login.url,
     )
     server = TestServer(create_app(settings, clock=fixed_clock), host="127.0.0.1")
     await server.start_server()
     running = RunningTally(server, None, None)  # type: ignore[arg-type]
     running.connector = connector  # type: ignore[attr-defined]
+    running.authorizations = authorizations  # type: ignore[attr-defined]
+    running.login = login  # type: ignore[attr-defined]
     yield running
     await server.close()
     assert connector.server is not None
@@ -132,9 +183,42 @@ async def test_invokes_are_verified_too(secured):
 
 
 async def test_a_valid_token_is_accepted(secured):
-    """The control for the 401s above: the same request with a genuine token gets through to the bot."""
+    """The control for the 401s above: the same request with a genuine token gets through to the bot, and
+    the reply reaches the connector carrying the bearer token Tally got from the (fake) login service."""
     body = message(secured)
     status = await post(secured, body, "Bearer " + token(body["serviceUrl"]))
-    assert status in (200, 201)  # the reply itself needs Microsoft Entra, which this machine cannot reach
+    assert status in (200, 201)
     assert secured.count("select count(*) from problem") == 1
     assert secured.count("select count(*) from conversation_ref") == 1
+    (reply,) = secured.connector.of("reply")
+    assert reply.card["type"] == "AdaptiveCard"
+    assert secured.authorizations == [f"Bearer {OUTBOUND_TOKEN}"]
+    (asked,) = secured.login.requests
+    assert asked == {
+        "grant_type": "client_credentials",
+        "client_id": APP_ID,
+        "client_secret": APP_PASSWORD,
+        "scope": "https://api.botframework.com/.default",
+    }
+
+
+async def test_the_outbound_token_is_cached_across_turns(secured):
+    for i in range(3):
+        body = activity("message_personal", secured.connector.service_url, text="tally help", id=f"help-{i}")
+        assert await post(secured, body, "Bearer " + token(body["serviceUrl"])) in (200, 201)
+    assert len(secured.connector.of("reply")) == 3
+    assert secured.authorizations == [f"Bearer {OUTBOUND_TOKEN}"] * 3
+    assert len(secured.login.requests) == 1
+
+
+async def test_proactive_posts_carry_the_token_too(secured):
+    body = activity("conversation_update", secured.connector.service_url)
+    assert await post(secured, body, "Bearer " + token(body["serviceUrl"])) in (200, 201)
+    tenant = body["channelData"]["tenant"]["id"]
+    notifier = secured.server.app[TEAMS].notifier
+    await notifier.post(c.WorkspaceRef(Platform.TEAMS, tenant), body["conversation"]["id"], Reply(text="Digest"))
+    welcome, digest = secured.connector.sent
+    assert welcome.conversation_id == digest.conversation_id == body["conversation"]["id"]
+    assert digest.card["body"][0]["text"] == "Digest"
+    assert secured.authorizations == [f"Bearer {OUTBOUND_TOKEN}"] * 2
+    assert len(secured.login.requests) == 1

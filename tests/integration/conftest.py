@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import pytest
 
-from bot.bus import MessageBus
 from storage.uow import SqlUnitOfWorkFactory
 from tests.databases import migrated_engine
 
@@ -14,5 +13,7 @@ def engine(request, tmp_path):
 
 
 @pytest.fixture
-def bus(engine, fixed_clock) -> MessageBus:
+def bus(engine, fixed_clock):
+    from bot.bus import MessageBus  # here, so the storage-only tests never import the core
+
     return MessageBus(SqlUnitOfWorkFactory(engine), clock=fixed_clock)

@@ -65,9 +65,9 @@ def test_concurrent_reports_get_unique_numbers_and_duplicates_store_once(bus, en
     lines = [(f"problem {words[i % 10]} broken", f"d{i % 10}") for i in range(40)]
     with ThreadPoolExecutor(max_workers=8) as pool:
         replies = list(pool.map(lambda item: say(bus, item[0], delivery=item[1]), lines))
-    assert all(r.kind is ReplyKind.CARD for r in replies), [
-        (r.kind, r.text) for r in replies if r.kind is not ReplyKind.CARD
-    ]
+    # No report fails under contention; a redelivery may answer with the card or "already answered".
+    assert not [(r.kind, r.text) for r in replies if r.kind is ReplyKind.ERROR]
+    assert sum(r.kind is ReplyKind.CARD for r in replies) >= 10
     with engine.connect() as conn:
         numbers = [n for (n,) in conn.execute(text("select number from problem order by number"))]
         deliveries = conn.execute(text("select count(distinct delivery_id), count(*) from occurrence")).one()
@@ -145,8 +145,13 @@ def test_replicas_starting_together_migrate_once(tmp_path):
     import subprocess
     import sys
 
+    from alembic.script import ScriptDirectory
+
     from storage.engine import make_engine
+    from storage.migrate import alembic_config
     from tests.databases import database_url
+
+    head = ScriptDirectory.from_config(alembic_config(None)).get_current_head()  # type: ignore[arg-type]
 
     for kind in ("sqlite", "postgres"):
         with database_url(kind, tmp_path) as url:
@@ -160,6 +165,6 @@ def test_replicas_starting_together_migrate_once(tmp_path):
             engine = make_engine(url)
             try:
                 with engine.connect() as conn:
-                    assert conn.execute(text("select version_num from alembic_version")).scalar() == "0003"
+                    assert conn.execute(text("select version_num from alembic_version")).scalar() == head
             finally:
                 engine.dispose()

@@ -4,8 +4,10 @@ import pytest
 
 from bot import commands as c
 from bot.bus import MessageBus
+from bot.core import Core
 from storage.model import Platform
-from tests.unit.fakes import FakeData, FakeUnitOfWork
+from storage.secrets import delivery_hasher
+from tests.unit.fakes import FakeData, FakeUnitOfWorkFactory
 
 WS = c.WorkspaceRef(Platform.CONSOLE, "unit")
 ALICE = c.Actor("alice")
@@ -19,4 +21,9 @@ def data() -> FakeData:
 
 @pytest.fixture
 def bus(data, fixed_clock) -> MessageBus:
-    return MessageBus(lambda: FakeUnitOfWork(data), clock=fixed_clock)
+    return MessageBus(FakeUnitOfWorkFactory(data), clock=fixed_clock)
+
+
+@pytest.fixture
+def core(bus) -> Core:
+    return Core(bus, delivery_hasher("unit-test-key"))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from storage import ports
 from storage.model import (
@@ -31,6 +33,11 @@ class FakeData:
         self.problems: list[Problem] = []
         self.occurrences: list[Occurrence] = []
         self.audit: list[AuditEvent] = []
+        # (platform, tenant, conversation) -> (conversation type, reference), oldest first
+        self.conversations: dict[tuple[str, str, str], tuple[str, dict[str, Any]]] = {}
+        # (enterprise, team) -> (is enterprise install, installation as JSON)
+        self.slack_installations: dict[tuple[str, str], tuple[bool, str]] = {}
+        self.oauth_states: dict[str, datetime] = {}
         self.commits = 0
 
 
@@ -127,6 +134,14 @@ class FakeProblems(ports.ProblemRepository):
         ]
         return sorted(found, key=lambda p: -p.number)[:limit]
 
+    def open_in_area(self, workspace_id: int, area_id: int | None, limit: int = 500) -> list[Problem]:
+        found = [
+            copy.copy(p)
+            for p in self.data.problems
+            if p.workspace_id == workspace_id and p.status.is_open and p.area_id == area_id
+        ]
+        return sorted(found, key=lambda p: -p.number)[:limit]
+
 
 class FakeOccurrences(ports.OccurrenceRepository):
     def __init__(self, data: FakeData) -> None:
@@ -183,11 +198,80 @@ class FakeAudit(ports.AuditRepository):
         return [e for e in reversed(self.data.audit) if e.workspace_id == workspace_id][:limit]
 
 
-class FakeUnitOfWork(ports.UnitOfWork):
-    """Changes go to a copy and reach the shared data only on commit, like a transaction."""
+class FakeConversations(ports.ConversationRepository):
+    def __init__(self, data: FakeData) -> None:
+        self.data = data
+
+    def remember(
+        self, platform: str, tenant_id: str, conversation_id: str, conversation_type: str, reference: dict[str, Any]
+    ) -> bool:
+        key = (platform, tenant_id, conversation_id)
+        if self.data.conversations.get(key) == (conversation_type, reference):
+            return False
+        self.data.conversations[key] = (conversation_type, copy.deepcopy(reference))
+        return True
+
+    def find(self, platform: str, tenant_id: str, conversation_id: str) -> dict[str, Any] | None:
+        found = self.data.conversations.get((platform, tenant_id, conversation_id))
+        return copy.deepcopy(found[1]) if found else None
+
+    def list(self, platform: str, tenant_id: str) -> list[tuple[str, str]]:
+        return [(k[2], kind) for k, (kind, _) in self.data.conversations.items() if k[:2] == (platform, tenant_id)]
+
+    def any_service_reference(self, platform: str, tenant_id: str) -> dict[str, Any] | None:
+        return next(
+            (copy.deepcopy(ref) for k, (_, ref) in self.data.conversations.items() if k[:2] == (platform, tenant_id)),
+            None,
+        )
+
+
+def _timestamp(value: object) -> float:
+    if isinstance(value, datetime):
+        return value.timestamp()
+    raise TypeError(type(value).__name__)
+
+
+class FakeSlackInstallations(ports.SlackInstallationRepository):
+    """Keeps installations as JSON, as the SQL one does (encrypted there), so datetimes become timestamps."""
 
     def __init__(self, data: FakeData) -> None:
+        self.data = data
+
+    def save(self, data: dict[str, Any]) -> None:
+        enterprise = data.get("enterprise_id") or ""
+        team = "" if data.get("is_enterprise_install") else (data.get("team_id") or "")
+        as_json = json.dumps(data, default=_timestamp)
+        self.data.slack_installations[(enterprise, team)] = (bool(data.get("is_enterprise_install")), as_json)
+
+    def find(self, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool) -> dict | None:
+        enterprise = enterprise_id or ""
+        team = "" if is_enterprise_install else (team_id or "")
+        found = self.data.slack_installations.get((enterprise, team))
+        if found is None and enterprise and team:  # a workspace of a Grid org installed org-wide
+            found = next((v for (e, _), v in self.data.slack_installations.items() if e == enterprise and v[0]), None)
+        return json.loads(found[1]) if found else None
+
+    def delete(self, enterprise_id: str | None, team_id: str | None) -> None:
+        self.data.slack_installations.pop((enterprise_id or "", team_id or ""), None)
+
+    def issue_state(self, state: str, ttl: timedelta = timedelta(minutes=10)) -> None:
+        self.data.oauth_states[state] = datetime.now(UTC) + ttl
+
+    def consume_state(self, state: str) -> bool:
+        expires_at = self.data.oauth_states.pop(state, None)
+        return expires_at is not None and expires_at > datetime.now(UTC)
+
+
+class FakeUnitOfWork(ports.UnitOfWork):
+    """Changes go to a copy and reach the shared data only on commit, like a transaction.
+
+    `write` is kept only so tests can see which kind the core asked for: like SQL on PostgreSQL,
+    a reading unit of work here may still write.
+    """
+
+    def __init__(self, data: FakeData, write: bool = True) -> None:
         self.shared = data
+        self.write = write
 
     def __enter__(self) -> FakeUnitOfWork:
         self._begin()
@@ -200,10 +284,27 @@ class FakeUnitOfWork(ports.UnitOfWork):
         self.problems = FakeProblems(self.data)
         self.occurrences = FakeOccurrences(self.data)
         self.audit = FakeAudit(self.data)
+        self.conversations = FakeConversations(self.data)
+        self.slack_installations = FakeSlackInstallations(self.data)
 
     def commit(self) -> None:
         self.shared.__dict__.update(copy.deepcopy(self.data).__dict__)
         self.shared.commits += 1
+        self._events_committed()
 
     def rollback(self) -> None:
         self._begin()
+        self._events_rolled_back()
+
+
+class FakeUnitOfWorkFactory:
+    """Like SqlUnitOfWorkFactory: `factory()` may write, `factory(write=False)` only reads; every unit
+    of work it makes shares `data`, and `writes` lists the kind of each, in order."""
+
+    def __init__(self, data: FakeData | None = None) -> None:
+        self.data = data if data is not None else FakeData()
+        self.writes: list[bool] = []
+
+    def __call__(self, write: bool = True) -> FakeUnitOfWork:
+        self.writes.append(write)
+        return FakeUnitOfWork(self.data, write=write)

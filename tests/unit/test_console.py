@@ -8,25 +8,25 @@ from adapters.console import ConsoleSession, render_text, run_console
 from bot.replies import CaptureForm, Reply, Section
 
 
-def test_prompt_when_interactive(bus):
+def test_prompt_when_interactive(core):
     out = io.StringIO()
     run_console(
-        ConsoleSession(bus, "alice"), io.StringIO("problem Printer jammed 10m\nexit\nproblem never\n"), out, True
+        ConsoleSession(core, "alice"), io.StringIO("problem Printer jammed 10m\nexit\nproblem never\n"), out, True
     )
     text = out.getvalue()
     assert text.startswith("Tally console.") and text.count("tally> ") == 2
     assert "#1 Printer jammed" in text and "never" not in text
 
 
-def test_no_prompt_when_piped_and_comments_skipped(bus):
+def test_no_prompt_when_piped_and_comments_skipped(core):
     out = io.StringIO()
-    run_console(ConsoleSession(bus, "alice"), io.StringIO("// a comment\n\nproblem list\n"), out, False)
+    run_console(ConsoleSession(core, "alice"), io.StringIO("// a comment\n\nproblem list\n"), out, False)
     assert out.getvalue() == "Open/investigating problems: none.\n"
 
 
-def test_a_number_without_buttons_is_just_text(bus):
-    session = ConsoleSession(bus, "alice")
-    reply = session.say("1")
+async def test_a_number_without_buttons_is_just_text(core):
+    session = ConsoleSession(core, "alice")
+    (reply,) = (await session.say("1")).replies
     assert "I don't know the command '1'" in reply.text
 
 

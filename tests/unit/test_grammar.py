@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -9,7 +10,8 @@ import pytest
 from bot import commands as c
 from bot.errors import BadInput
 from bot.grammar import parse_effort, parse_line, parse_problem, slugify
-from storage.model import ImpactArea, Status
+from bot.help import COMMANDS_HELP, PROBLEM_HELP, spell
+from storage.model import ImpactArea, Platform, Status
 from tests.conftest import WORKED_EXAMPLE
 from tests.unit.conftest import ALICE, WS
 
@@ -29,8 +31,8 @@ def test_worked_example_parses_every_keyword():
     assert cmd.delivery_id == "d1"
 
 
-def test_keywords_anywhere_and_flags():
-    cmd = parse('fd Phone line dropped calls ×3 users=2 anon on 2026-11-20 #"Contact centre" +people 1h30m')
+def test_options_at_the_end_in_any_order():
+    cmd = parse('Phone line dropped calls fd ×3 users=2 anon on 2026-11-20 #"Contact centre" +people 1h30m')
     assert isinstance(cmd, c.ReportProblem)
     assert cmd.text == "Phone line dropped calls"
     assert (cmd.count, cmd.users, cmd.effort_minutes) == (3, 2, 90)
@@ -38,6 +40,168 @@ def test_keywords_anywhere_and_flags():
     assert cmd.when == c.DateSpec(iso=date(2026, 11, 20))
     assert cmd.area == "Contact centre"
     assert cmd.impacts == (ImpactArea.PEOPLE,)
+
+
+def test_option_words_inside_the_text_stay_text():
+    cmd = parse("Sat on hold to the DWP for 2h before giving up #benefits")
+    assert isinstance(cmd, c.ReportProblem)
+    assert cmd.text == "Sat on hold to the DWP for 2h before giving up"
+    assert (cmd.area, cmd.effort_minutes, cmd.count) == ("Benefits", None, 1)
+    cmd = parse("fd calls x2 dropped on 2026-11-20 users=3 before anon lunch +cost on yesterday")
+    assert isinstance(cmd, c.ReportProblem)
+    assert cmd.text == "fd calls x2 dropped on 2026-11-20 users=3 before anon lunch"
+    assert (cmd.count, cmd.users, cmd.failure_demand, cmd.anonymous) == (1, None, False, False)
+    assert (cmd.impacts, cmd.when) == ((ImpactArea.COST,), c.DateSpec(days_ago=1))
+
+
+def test_trailing_options_are_read():
+    cmd = parse("Printer jammed x3 10m")
+    assert isinstance(cmd, c.ReportProblem)
+    assert (cmd.text, cmd.count, cmd.effort_minutes) == ("Printer jammed", 3, 10)
+
+
+def test_text_is_kept_as_typed():
+    cmd = parse("Printer  jammed,\tagain   (3rd time)  x3   #it  ")
+    assert isinstance(cmd, c.ReportProblem)
+    assert cmd.text == "Printer  jammed,\tagain   (3rd time)"
+    assert (cmd.count, cmd.area) == (3, "It")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Printer jammed on tomorrow",
+        "Printer jammed on Monday x3",
+        "Printer jammed on 21/11/2026",
+        "Printer jammed on last Tuesday #it",
+        "Form broke on the 3rd",
+        "Form broke on March 3 20m",
+        "Form broke x2 on Friday.",
+        "again 4 on tomorrow",
+        "again 4 on friday x2",
+    ],
+)
+def test_on_with_a_date_i_cannot_read_is_an_error(text):
+    with pytest.raises(BadInput) as err:
+        parse(text)
+    assert "on " in err.value.message
+    assert "on YYYY-MM-DD" in err.value.how and "on today" in err.value.how and "on yesterday" in err.value.how
+
+
+def test_date_errors_say_what_was_wrong():
+    with pytest.raises(BadInput) as err:
+        parse("Printer jammed on tomorrow")
+    assert "'on tomorrow'" in err.value.message and "future" in err.value.message
+    with pytest.raises(BadInput) as err:
+        parse("Printer jammed on 21/11/2026 x2")
+    assert "'on 21/11/2026' isn't a date" in err.value.message
+    assert "Did you mean on 2026-11-21?" in err.value.how
+    with pytest.raises(BadInput) as err:
+        parse("Printer jammed on 2026-13-01")
+    assert "'2026-13-01' isn't a date" in err.value.message and "YYYY-MM-DD" in err.value.how
+
+
+@pytest.mark.parametrize(
+    ("text", "issue"),
+    [
+        ("Files left on desk", "Files left on desk"),
+        ("Files left on the desk #estates", "Files left on the desk"),
+        ("Meeting on Monday ran over x2", "Meeting on Monday ran over"),
+        ("Bullying on the night shift anon", "Bullying on the night shift"),
+        ("Printer on floor 2 jammed", "Printer on floor 2 jammed"),
+        ("Logged off on", "Logged off on"),
+    ],
+)
+def test_on_before_ordinary_words_is_text(text, issue):
+    cmd = parse(text)
+    assert isinstance(cmd, c.ReportProblem) and cmd.text == issue and cmd.when == c.TODAY
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['Letters late #"Unclosed area', "Letters late #“Unclosed area x3", '#"Unclosed', 'list #"Front desk'],
+)
+def test_unclosed_area_quote_asks_to_close_it(text):
+    with pytest.raises(BadInput) as err:
+        parse(text)
+    assert "no closing quote" in err.value.message
+    assert "close the quote" in err.value.how.lower() and '#"Benefits appeals"' in err.value.how
+
+
+def test_area_quotes_may_be_straight_or_curly():
+    assert parse('Letters late #“Benefits appeals"').area == "Benefits appeals"  # type: ignore[union-attr]
+    assert parse("Letters late #“Benefits appeals”").area == "Benefits appeals"  # type: ignore[union-attr]
+
+
+def test_status_without_a_status_asks_for_one():
+    with pytest.raises(BadInput) as err:
+        parse("status 6")
+    assert err.value.message == "Which status should #6 have?"
+    assert "/problem status 6 fixed" in err.value.how and "investigating" in err.value.how
+
+
+@pytest.mark.parametrize("line", ["list", "top", "top month", "again 1", "show 3", "status 4 fixed", "merge 2 into 1"])
+def test_subcommand_without_problem_suggests_problem(line):
+    with pytest.raises(BadInput) as err:
+        parse_line(line, WS, ALICE)
+    word = line.split()[0]
+    assert err.value.message == f"I don't know the command '{word}'."
+    assert err.value.how == f"Did you mean `/problem {line}`?"
+    assert spell(f"{err.value.message} {err.value.how}", Platform.CONSOLE) == (
+        f"I don't know the command '{word}'. Did you mean `problem {line}`?"
+    )
+
+
+@pytest.mark.parametrize("line", ["help", "?", "", "  "])
+def test_help_and_empty_lines_still_show_help(line):
+    assert isinstance(parse_line(line, WS, ALICE), c.ShowHelp)
+
+
+def test_spell_adapts_commands_to_the_platform():
+    text = "Try /problem list, `/tally help` or (/idea vote 3). See https://x/problem and /problems."
+    assert spell(text, Platform.SLACK) == text
+    expected = "Try problem list, `tally help` or (idea vote 3). See https://x/problem and /problems."
+    assert spell(text, Platform.TEAMS) == expected
+    assert spell(text, Platform.CONSOLE) == expected
+    assert spell("/problem  x", Platform.CONSOLE) == "problem   x"  # columns stay aligned
+
+
+def _errors_for(lines: list[str]) -> list[str]:
+    texts = []
+    for line in lines:
+        with pytest.raises(BadInput) as err:
+            parse_line(line, WS, ALICE)
+        texts.append(f"{err.value.message}\n{err.value.how}")
+    return texts
+
+
+def test_usage_and_errors_write_commands_the_slack_way():
+    texts = [
+        PROBLEM_HELP,
+        COMMANDS_HELP,
+        *_errors_for(
+            [
+                "problem Letters late x0",
+                "problem Letters late x2 x3",
+                "problem x3",
+                "problem again",
+                "problem again 4 x2 because",
+                "problem status 4",
+                "problem merge 4 5",
+                "problem list sideways",
+                "tally frobnicate",
+                "frobnicate",
+                "show 3",
+            ]
+        ),
+    ]
+    bare = re.compile(r"(?<![/\w])(problem|tally)\b(?! \.\.\.)")
+    for text in texts:
+        slack = spell(text, Platform.SLACK)
+        assert not bare.search(slack.replace("a problem", "").replace("Which problem", "")), text
+        console = spell(text, Platform.CONSOLE)
+        assert "/problem" not in console and "/tally" not in console, text
+    assert spell(COMMANDS_HELP, Platform.TEAMS) == "Commands: problem … and tally help."
 
 
 @pytest.mark.parametrize(
@@ -48,10 +212,10 @@ def test_effort_forms(raw, minutes):
     assert parse_effort(raw) == minutes
 
 
-def test_on_without_a_date_is_just_a_word():
-    cmd = parse("Printer on floor 2 jammed")
-    assert isinstance(cmd, c.ReportProblem) and cmd.text == "Printer on floor 2 jammed"
+def test_on_today_or_yesterday_at_the_end_is_the_date():
     assert parse("Form broke on yesterday").when == c.DateSpec(days_ago=1)  # type: ignore[union-attr]
+    cmd = parse("Form broke on today x2")
+    assert isinstance(cmd, c.ReportProblem) and (cmd.text, cmd.when, cmd.count) == ("Form broke", c.TODAY, 2)
 
 
 def test_empty_opens_the_form():
@@ -93,13 +257,16 @@ def test_parse_line_accepts_slash_and_plain_words():
         ("Letters late users=lots", "users=lots", "users=3"),
         ("Letters late +money", "+money", "+cost"),
         ("Letters late x2 x3", "twice", "once"),
-        ("#area x3 20m +cost fd anon", "no description left", "/problem"),
-        ("x3", "no description left", "/problem"),
+        ("Letters late #a 10m #b", "an area twice", "once"),
+        ("Letters late on today 10m on yesterday", "the date twice", "once"),
+        ("#area x3 20m +cost fd anon", "no description", "/problem"),
+        ("x3", "no description", "/problem"),
         ("again", "needs a problem id", "/problem again"),
         ("again abc", "'abc' isn't a problem id", "/problem again"),
         ("again 4 x2 because", "'because'", "/problem again"),
         ("show", "needs a problem id", "/problem show"),
         ("status 4 done", "isn't a status", "fixed"),
+        ("status 4 fixed now", "'fixed now' isn't a status", "fixed"),
         ("merge 4 5", "merge isn't quite right", "into"),
         ("top year", "'year'", "week|month|quarter"),
         ("list sideways", "'sideways'", "open|"),
@@ -118,6 +285,19 @@ def test_four_thousand_characters_is_refused():
     with pytest.raises(BadInput) as err:
         parse("wordy" * 800)
     assert "4,000 characters" in err.value.message and "1,000" in err.value.message
+
+
+def test_a_long_report_is_asked_for_a_sentence_or_two_not_the_form():
+    with pytest.raises(BadInput) as err:
+        parse(("Letters late. " * 430)[:5999] + "! #benefits x2")
+    assert "6,000 characters" in err.value.message and "fits in 1,000" in err.value.message
+    assert "sentence or two" in err.value.how and "for whom" in err.value.how
+    assert "form" not in err.value.how
+
+
+def test_options_do_not_count_towards_the_length():
+    cmd = parse("a" * 1000 + " #benefits x2 20m")
+    assert isinstance(cmd, c.ReportProblem) and len(cmd.text) == 1000
 
 
 def test_unknown_commands_and_subcommands():

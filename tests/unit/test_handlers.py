@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import json
-from datetime import date
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
 from bot import commands as c
+from bot.bus import MessageBus
 from bot.errors import TallyError, reply_for_error
 from bot.grammar import parse_line
 from bot.ids import Action, FormField, FormOption
-from bot.replies import Reply, ReplyKind, Visibility
-from storage.model import Status
+from bot.replies import Reply, ReplyKind, Target
+from storage.model import Status, WorkspaceDefaults
 from tests.conftest import WORKED_EXAMPLE
 from tests.unit.conftest import ADMIN, ALICE, WS
+from tests.unit.fakes import FakeData, FakeUnitOfWorkFactory
 
 
 def say(bus, line: str, actor: c.Actor = ALICE, delivery: str | None = None) -> Reply:
@@ -31,7 +32,7 @@ def field(reply: Reply, label: str) -> str:
 
 def test_worked_example_gives_8_5_hours_and_17_users(bus, data):
     reply = say(bus, "/problem " + WORKED_EXAMPLE)
-    assert reply.kind is ReplyKind.CARD and reply.visibility is Visibility.CHANNEL
+    assert reply.kind is ReplyKind.CARD and reply.to is Target.CONVERSATION
     assert reply.text.startswith("#1 Users contacting us")
     assert field(reply, "Staff time this week") == "8.5 hours"
     assert field(reply, "Service users affected this week") == "17"
@@ -56,7 +57,7 @@ def test_again_uses_the_problems_defaults_and_accumulates(bus, data):
     reply = say(bus, "problem again 1 x3")
     assert field(reply, "Staff time this week") == "10 hours"
     assert field(reply, "Tally") == "20 times this week · 20 times in all"
-    assert reply.visibility is Visibility.PRIVATE
+    assert reply.to is Target.PRIVATE
     reply = say(bus, "problem again #1 1h users=4")
     assert field(reply, "Staff time this week") == "11 hours"
     assert field(reply, "Service users affected this week") == "24"
@@ -91,9 +92,10 @@ def test_unknown_problem(bus):
 
 
 def test_retried_delivery_is_stored_once(bus, data):
-    first = say(bus, "problem Letters not received x2", delivery="T1")
-    again = say(bus, "problem Letters not received x2", delivery="T1")
-    assert first.text == again.text
+    first = bus.run(parse_line("problem Letters not received x2", WS, ALICE, "T1"))
+    again = bus.run(parse_line("problem Letters not received x2", WS, ALICE, "T1"))
+    assert first.reply.problem_number == 1 and not first.redelivered
+    assert again.redelivered and again.replies == ()
     assert len(data.problems) == 1 and len(data.occurrences) == 1
     say(bus, "problem again 1", delivery="T2")
     say(bus, "problem again 1", delivery="T2")
@@ -182,7 +184,7 @@ def test_form_submission_validates_every_field_and_stores_nothing(bus, data):
     )
     assert bad.kind is ReplyKind.FORM and bad.form is not None
     assert set(bad.form.errors) == {FormField.ISSUE, FormField.OCCURRENCES, FormField.EFFORT, FormField.USERS}
-    assert data.problems == [] and data.commits == 0
+    assert data.problems == [] and data.occurrences == [] and data.audit == []
 
 
 def test_form_submission_creates_the_worked_example(bus, data):
@@ -220,8 +222,6 @@ def test_home_shows_mine_and_top(bus):
 
 
 def test_unknown_errors_are_answered_politely(data, fixed_clock, caplog):
-    from bot.bus import MessageBus
-
     class Broken:
         def __enter__(self):
             raise RuntimeError("database exploded")
@@ -229,7 +229,7 @@ def test_unknown_errors_are_answered_politely(data, fixed_clock, caplog):
         def __exit__(self, *exc):
             return None
 
-    reply = MessageBus(Broken, clock=fixed_clock).handle(c.ShowHome(ws=WS, actor=ALICE))
+    reply = MessageBus(lambda write=True: Broken(), clock=fixed_clock).handle(c.ShowHome(ws=WS, actor=ALICE))
     assert reply.kind is ReplyKind.ERROR and "nothing was stored" in reply.text
     assert "Traceback" not in reply.text and "exploded" not in reply.text
     assert "database exploded" in caplog.text
@@ -241,14 +241,22 @@ def test_damaged_button_value(bus):
 
 
 def test_hourly_cost_from_workspace_defaults(data, fixed_clock):
-    from bot.bus import MessageBus
-    from storage.model import WorkspaceDefaults
-    from tests.unit.fakes import FakeUnitOfWork
-
-    bus = MessageBus(lambda: FakeUnitOfWork(data), WorkspaceDefaults(Decimal("40"), "EUR"), clock=fixed_clock)
+    bus = MessageBus(FakeUnitOfWorkFactory(data), WorkspaceDefaults(Decimal("40"), "EUR"), clock=fixed_clock)
     reply = say(bus, "problem Long queue x3 20m")
     assert field(reply, "Cost this week") == "€40.00"
-    assert json.dumps(str(date.today()))  # the clock, not today, decides the week
+
+
+def test_the_clock_and_the_workspace_timezone_decide_the_week(data):
+    """Sunday 22 November, 20:00 UTC, is already Monday 23 November in Auckland: a new week there."""
+    sunday_evening = datetime(2026, 11, 22, 20, 0, tzinfo=UTC)
+    london = MessageBus(FakeUnitOfWorkFactory(data), clock=lambda: sunday_evening)
+    assert field(say(london, "problem Long queue on 2026-11-22"), "Tally") == "1 time this week · 1 time in all"
+    auckland = MessageBus(
+        FakeUnitOfWorkFactory(FakeData()),
+        WorkspaceDefaults(timezone="Pacific/Auckland"),
+        clock=lambda: sunday_evening,
+    )
+    assert field(say(auckland, "problem Long queue on 2026-11-22"), "Tally") == "0 times this week · 1 time in all"
 
 
 def test_first_installer_becomes_owner_and_can_merge(bus, data):

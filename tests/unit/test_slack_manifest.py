@@ -12,7 +12,7 @@ from adapters.slack.ids import CallbackId, SlashCommand
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = json.loads((ROOT / "manifest" / "slack" / "manifest.json").read_text())
-SCHEMA_DIR = ROOT.parent / "shared" / "schemas" / "slack"
+SCHEMA_DIR = ROOT / "tests" / "schemas"  # copies; see tests/schemas/README.md
 
 
 def test_manifest_is_valid_against_slack_schema():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
 
-from adapters.teams.translate import delivery_id, delivery_key, postable_reference
+from adapters.teams.translate import delivery_id, postable_reference
 
 
 def message(activity_id: str = "1700000000001", conversation: str = "a:1personal-chat-with-alice") -> Activity:
@@ -20,16 +20,10 @@ def message(activity_id: str = "1700000000001", conversation: str = "a:1personal
     )
 
 
-def test_a_redelivered_activity_keeps_its_delivery_id_under_the_same_secret():
-    key = delivery_key("app-password")
-    assert delivery_id(message(), key) == delivery_id(message(), delivery_key("app-password"))
-    assert delivery_id(message(), key) != delivery_id(message("1700000000002"), key)
-    assert delivery_id(message(), key) != delivery_id(message(conversation="a:1other-chat"), key)
-
-
-def test_without_the_secret_a_delivery_id_cannot_be_recomputed():
-    assert delivery_id(message(), delivery_key("app-password")) != delivery_id(message(), delivery_key("guess"))
-    assert delivery_key("") != delivery_key("")  # no secret: a random key for this process only
+def test_a_redelivered_activity_has_the_same_raw_delivery_id_and_others_differ():
+    assert delivery_id(message()) == delivery_id(message())
+    assert delivery_id(message()) != delivery_id(message("1700000000002"))
+    assert delivery_id(message()) != delivery_id(message(conversation="a:1other-chat"))
 
 
 def test_the_stored_reference_names_neither_the_sender_nor_the_message():

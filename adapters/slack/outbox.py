@@ -1,0 +1,177 @@
+"""Everything Tally sends to Slack after answering a request: posts, replacements, private notes, forms
+and direct messages, as tracked background tasks over the process's one HTTP session."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.core import Outcome
+from bot.replies import Reply, Target
+from bot.tasks import Background
+
+from . import blocks, translate
+
+log = logging.getLogger("tally.slack")
+
+COULD_NOT_SEND = "Sorry, Slack didn't accept Tally's answer ({error}). Please try again in a minute."
+CANT_POST_CARD = (
+    "Your report is stored, but Tally isn't in this channel, so its card couldn't be posted here. "
+    "Invite Tally with /invite @Tally to see cards in this channel."
+)
+
+
+def message(reply: Reply) -> dict[str, Any]:
+    return {"text": blocks.fallback_text(reply), "blocks": blocks.reply_blocks(reply)}
+
+
+def ephemeral(reply: Reply) -> dict[str, Any]:
+    return {"response_type": "ephemeral", **message(reply)}
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a Slack request came from, so each reply can go back the way Slack allows."""
+
+    client: AsyncWebClient
+    user_id: str
+    channel_id: str = ""
+    response_url: str = ""
+    trigger_id: str = ""
+    message_ts: str = ""  # the message whose button was pressed
+    on_ephemeral: bool = False  # that message was ephemeral: only response_url can change it
+
+    @classmethod
+    def of_command(cls, body: dict[str, Any], client: AsyncWebClient) -> Where:
+        return cls(
+            client,
+            body.get("user_id") or "",
+            body.get("channel_id") or "",
+            body.get("response_url") or "",
+            body.get("trigger_id") or "",
+        )
+
+    @classmethod
+    def of_action(cls, body: dict[str, Any], client: AsyncWebClient, user_id: str) -> Where:
+        container = body.get("container") or {}
+        channel = container.get("channel_id") or (body.get("channel") or {}).get("id") or ""
+        return cls(
+            client,
+            user_id,
+            channel,
+            body.get("response_url") or "",
+            body.get("trigger_id") or "",
+            container.get("message_ts") or "",
+            bool(container.get("is_ephemeral")),
+        )
+
+    @classmethod
+    def of_view(cls, view: dict[str, Any], client: AsyncWebClient, user_id: str) -> Where:
+        channel, response_url = translate.read_metadata(view)
+        return cls(client, user_id, channel, response_url)
+
+    @classmethod
+    def of_shortcut(cls, shortcut: dict[str, Any], client: AsyncWebClient, user_id: str) -> Where:
+        channel = (shortcut.get("channel") or {}).get("id") or ""
+        return cls(client, user_id, channel, shortcut.get("response_url") or "", shortcut.get("trigger_id") or "")
+
+
+class Outbox:
+    def __init__(self, session: aiohttp.ClientSession, background: Background) -> None:
+        self.session = session
+        self.background = background
+
+    def deliver(self, outcome: Outcome, where: Where, answered: Reply | None = None) -> None:
+        """Send every reply but the one already given in Slack's answer, in order, after the answer."""
+        replies = [r for r in outcome.replies if r is not answered]
+        if replies:
+            self.background.spawn(self._send_all(replies, where), "slack replies")
+
+    def publish_home(self, client: AsyncWebClient, user_id: str, reply: Reply) -> None:
+        self.background.spawn(client.views_publish(user_id=user_id, view=blocks.home_view(reply)), "slack home")
+
+    async def _send_all(self, replies: list[Reply], where: Where) -> None:
+        for reply in replies:
+            try:
+                await self._send(reply, where)
+            except (SlackApiError, aiohttp.ClientError) as exc:
+                log.warning("could not send a %s reply to Slack (%s)", reply.to, _error(exc))
+                await self._tell_failure(where, exc)
+
+    async def _tell_failure(self, where: Where, exc: Exception) -> None:
+        """The person sees that their answer went missing, rather than nothing at all."""
+        if not where.response_url:
+            return
+        try:
+            text = COULD_NOT_SEND.format(error=_error(exc))
+            await self.respond(where.response_url, {"response_type": "ephemeral", "replace_original": False, "text": text})
+        except (SlackApiError, aiohttp.ClientError):
+            log.warning("could not tell the person that Slack refused the answer")
+
+    async def _send(self, reply: Reply, where: Where) -> None:
+        if reply.to is Target.CONVERSATION and where.channel_id:
+            await self.post_in_channel(reply, where)
+        elif reply.to is Target.REPLACE:
+            await self.replace(reply, where)
+        elif reply.to is Target.FORM and reply.form is not None:
+            metadata = translate.modal_metadata(where.channel_id, where.response_url)
+            await where.client.views_open(trigger_id=where.trigger_id, view=blocks.capture_modal(reply.form, metadata))
+        elif reply.to is Target.DIRECT and reply.recipient:
+            await where.client.chat_postMessage(channel=reply.recipient, **message(reply))
+        else:
+            await self.private(reply, where)
+
+    async def respond(self, url: str, payload: dict[str, Any]) -> None:
+        """response_url, through the shared session (Bolt's respond() opens a new one per call)."""
+        response = await AsyncWebhookClient(url, session=self.session).send_dict(payload)
+        if response.status_code >= 400:
+            raise aiohttp.ClientError(f"response_url answered {response.status_code}")
+
+    async def post_in_channel(self, reply: Reply, where: Where) -> None:
+        """Post as Tally; where Tally isn't a member, answer through response_url, unless that would show
+        an anonymous reporter's command and name to the channel."""
+        try:
+            await where.client.chat_postMessage(channel=where.channel_id, unfurl_links=False, **message(reply))
+        except SlackApiError as exc:
+            if not where.response_url:
+                raise
+            log.info("chat.postMessage failed (%s); answering through response_url", _error(exc))
+            if reply.anonymous:
+                await self.respond(where.response_url, {"response_type": "ephemeral", "text": CANT_POST_CARD})
+            else:
+                await self.respond(where.response_url, {"response_type": "in_channel", **message(reply)})
+
+    async def replace(self, reply: Reply, where: Where) -> None:
+        if where.message_ts and not where.on_ephemeral:
+            try:
+                await where.client.chat_update(channel=where.channel_id, ts=where.message_ts, **message(reply))
+                return
+            except SlackApiError as exc:  # a card posted through response_url: replace it the same way
+                if not where.response_url:
+                    raise
+                log.info("chat.update failed (%s); replacing through response_url", _error(exc))
+        if where.response_url:
+            await self.respond(where.response_url, {"replace_original": True, **message(reply)})
+
+    async def private(self, reply: Reply, where: Where) -> None:
+        if where.response_url:
+            await self.respond(where.response_url, {**ephemeral(reply), "replace_original": False})
+        elif where.channel_id:
+            await where.client.chat_postEphemeral(channel=where.channel_id, user=where.user_id, **message(reply))
+        else:  # nowhere to answer (an old modal): a direct message
+            await where.client.chat_postMessage(channel=where.user_id, **message(reply))
+
+
+def _error(exc: Exception) -> str:
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error"))
+    return type(exc).__name__
+
+
+

@@ -1,0 +1,182 @@
+"""The core's one way in: an input becomes a command, runs in its unit of work off the event loop, and
+comes back as replies that say where they go. Events of a committed unit of work go to the notifiers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, replace
+from typing import Any
+
+from bot import commands as c
+from bot import inputs as i
+from bot.bus import MessageBus, Result
+from bot.errors import TallyError, reply_for_error
+from bot.grammar import parse_line, parse_problem, parse_tally
+from bot.help import spell
+from bot.ids import Action, FormField, FormOption
+from bot.notify import Dispatcher
+from bot.replies import Reply, ReplyKind, Section, Target
+from bot.tasks import Background
+from storage.model import Platform
+
+log = logging.getLogger("tally.core")
+
+CANT_POST_ANONYMOUSLY = (
+    "Your anonymous report was not stored: Tally can't post in this conversation, and an anonymous report is "
+    "only ever posted by Tally, never under your name."
+)
+HOW_TO_INVITE = "Invite Tally first (type /invite @Tally here), or report it from a channel Tally is in."
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The replies to one input; none at all when it was a platform's retry of something already answered."""
+
+    replies: tuple[Reply, ...] = ()
+    redelivered: bool = False
+
+    def first(self, *targets: Target) -> Reply | None:
+        return next((r for r in self.replies if r.to in targets), None)
+
+
+class RecentDeliveries:
+    """Delivery ids seen lately, so a retry of anything (a list, an error) is answered once, not only writes."""
+
+    def __init__(self, size: int = 20_000, ttl: float = 3600.0) -> None:
+        self.size, self.ttl = size, ttl
+        self._seen: OrderedDict[str, float] = OrderedDict()
+
+    def claim(self, key: str) -> bool:
+        """True the first time a key is seen (within the TTL)."""
+        now = time.monotonic()
+        seen = self._seen.get(key)
+        if seen is not None and now - seen < self.ttl:
+            return False
+        self._seen[key] = now
+        self._seen.move_to_end(key)
+        while len(self._seen) > self.size:
+            self._seen.popitem(last=False)
+        return True
+
+    def release(self, key: str) -> None:
+        """The first copy failed on our side: let the platform's retry try again."""
+        self._seen.pop(key, None)
+
+
+class Core:
+    def __init__(
+        self,
+        bus: MessageBus,
+        hash_delivery: Callable[[str], str],
+        dispatcher: Dispatcher | None = None,
+        background: Background | None = None,
+    ) -> None:
+        self.bus = bus
+        self.hash_delivery = hash_delivery
+        self.dispatcher = dispatcher or Dispatcher()
+        self.background = background or Background()
+        self.recent = RecentDeliveries()
+
+    async def handle(self, done: i.Input, platform: i.Platform | None = None) -> Outcome:
+        """Never raises: whatever happens, the person gets an answer that says what to do."""
+        key = self._key(done)
+        if key is not None and not self.recent.claim(key):
+            return Outcome(redelivered=True)
+        platform = platform or i.Trusting(done.actor.is_admin)
+        try:
+            command = await self._command(done, key, platform)
+        except TallyError as exc:
+            return self._outcome(done, Result((reply_for_error(exc),)))
+        if isinstance(command, Reply):
+            return self._outcome(done, Result((command,)))
+        result = await asyncio.to_thread(self.bus.run, command)
+        if result.failed and key is not None:
+            self.recent.release(key)
+        if result.events:
+            self.background.spawn(self.dispatcher.dispatch(result.events), "notifications")
+        return self._outcome(done, result)
+
+    def _key(self, done: i.Input) -> str | None:
+        """A keyed hash: the platform's own id (which can lead back to a person) is never stored."""
+        if not done.delivery_id:
+            return None
+        return self.hash_delivery(f"{done.ws.platform}:{done.ws.external_id}:{done.delivery_id}")
+
+    async def _command(self, done: i.Input, key: str | None, platform: i.Platform) -> c.Command | Reply:
+        command = to_command(done, key)
+        if command.requires_admin and not command.actor.is_admin and await _ask(platform.is_admin()):
+            command = replace(command, actor=c.Actor(command.actor.user_id, is_admin=True))
+        if posts_anonymously(command) and not await _ask(platform.can_post_here()):
+            return Reply(text=f"{CANT_POST_ANONYMOUSLY}\n{HOW_TO_INVITE}", kind=ReplyKind.ERROR)
+        return command
+
+    def _outcome(self, done: i.Input, result: Result) -> Outcome:
+        if result.redelivered:
+            return Outcome(redelivered=True)
+        return Outcome(tuple(spelled(r, done.ws.platform) for r in result.replies))
+
+
+async def _ask(question: Coroutine[Any, Any, bool]) -> bool:
+    """A platform that can't answer is taken as 'no': never an admin, never a channel to post in."""
+    try:
+        return bool(await question)
+    except Exception:  # noqa: BLE001 - the platform's failure must not stop the person getting an answer
+        log.warning("the platform could not answer the core's question; taking it as no", exc_info=True)
+        return False
+
+
+def to_command(done: i.Input, delivery: str | None) -> c.Command:
+    """Parse what the person did; raises BadInput with what was wrong and how to write it."""
+    ws, actor = done.ws, done.actor
+    match done:
+        case i.Typed(command="problem"):
+            return parse_problem(done.text, ws, actor, delivery)
+        case i.Typed(command="tally"):
+            return parse_tally(done.text, ws, actor)
+        case i.Typed():
+            return parse_line(done.text, ws, actor, delivery)
+        case i.Pressed():
+            return c.PressButton(ws=ws, actor=actor, action=done.action, value=done.value, delivery_id=delivery)
+        case i.Submitted():
+            return c.SubmitCaptureForm(ws=ws, actor=actor, values=dict(done.values), delivery_id=delivery)
+        case i.OpenedForm():
+            return c.OpenCaptureForm(ws=ws, actor=actor, prefill=done.prefill)
+        case i.OpenedHome():
+            return c.ShowHome(ws=ws, actor=actor)
+        case i.Installed():
+            return c.ClaimFirstOwnership(ws=ws, actor=actor)
+    raise TypeError(f"not an input: {type(done).__name__}")
+
+
+def posts_anonymously(command: c.Command) -> bool:
+    """Would this command post an anonymous report's card into the conversation?"""
+    if isinstance(command, c.ReportProblem):
+        return command.anonymous
+    if isinstance(command, c.SubmitCaptureForm):
+        return FormOption.ANONYMOUS.value in (command.values.get(FormField.OPTIONS) or ())
+    if isinstance(command, c.PressButton) and command.action == Action.NOT_SAME:
+        try:
+            return bool(json.loads(command.value)["report"]["anonymous"])
+        except (ValueError, KeyError, TypeError):
+            return False
+    return False
+
+
+def spelled(reply: Reply, platform: str) -> Reply:
+    """Help and errors name commands as the person's platform spells them."""
+    where = Platform(platform)
+    return replace(
+        reply,
+        text=spell(reply.text, where),
+        footer=spell(reply.footer, where),
+        lines=tuple(spell(line, where) for line in reply.lines),
+        sections=tuple(
+            Section(spell(s.heading, where), tuple(spell(x, where) for x in s.lines), spell(s.empty, where))
+            for s in reply.sections
+        ),
+    )

@@ -1,0 +1,80 @@
+"""What a person did, in neutral terms: adapters build these from platform payloads and hand them to the core."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bot.commands import Actor, WorkspaceRef
+
+
+@dataclass(frozen=True)
+class Input:
+    ws: WorkspaceRef
+    actor: Actor
+    delivery_id: str | None = None  # the platform's own id for this delivery; the core hashes it before use
+
+
+@dataclass(frozen=True)
+class Typed(Input):
+    """A line of text. `command` is the slash command it came with ("problem", "tally"), or "" for a whole line."""
+
+    text: str = ""
+    command: str = ""
+
+
+@dataclass(frozen=True)
+class Pressed(Input):
+    """A button on one of Tally's messages."""
+
+    action: str = ""
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class Submitted(Input):
+    """The capture form, filled in: form field id -> text, or a list of chosen values."""
+
+    values: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OpenedForm(Input):
+    """The capture form asked for from a message ('Log as a problem'), with that message's text."""
+
+    prefill: str = ""
+
+
+@dataclass(frozen=True)
+class OpenedHome(Input):
+    """The person's home view (Slack's App Home tab)."""
+
+
+@dataclass(frozen=True)
+class Installed(Input):
+    """Tally was installed (or first added) by `actor`."""
+
+
+class Platform(Protocol):
+    """Questions only the platform can answer, asked by the core only when a command needs them."""
+
+    async def is_admin(self) -> bool:
+        """Is the person who acted an admin of the workspace?"""
+        ...
+
+    async def can_post_here(self) -> bool:
+        """Can Tally post a message into the conversation this came from?"""
+        ...
+
+
+class Trusting:
+    """For surfaces with nothing to ask (the console, Teams): the actor's own flag, and yes."""
+
+    def __init__(self, admin: bool = False) -> None:
+        self.admin = admin
+
+    async def is_admin(self) -> bool:
+        return self.admin
+
+    async def can_post_here(self) -> bool:
+        return True

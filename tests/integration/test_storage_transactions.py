@@ -1,0 +1,87 @@
+"""Units of work on real databases: reads never wait for a writer, and domain events follow the transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+
+import pytest
+from sqlalchemy import text
+
+from storage.engine import ping
+from storage.model import Platform, Status, WorkspaceDefaults
+from storage.uow import SqlUnitOfWorkFactory
+from tests.databases import migrated_engine
+
+
+def _read(units: SqlUnitOfWorkFactory) -> int:
+    with units(write=False) as uow:
+        return len(uow.problems.list(1, list(Status)))
+
+
+def _write(units: SqlUnitOfWorkFactory) -> int:
+    with units() as uow:
+        ws = uow.workspaces.get_or_create(Platform.CONSOLE, "after-the-lock", WorkspaceDefaults())
+        uow.commit()
+        return ws.id
+
+
+def test_reads_and_ping_never_wait_for_a_writer_on_sqlite(tmp_path):
+    with migrated_engine("sqlite", tmp_path) as engine, ThreadPoolExecutor(max_workers=3) as pool:
+        units = SqlUnitOfWorkFactory(engine)
+        # Another process holds the write lock, mid-transaction.
+        writer = sqlite3.connect(engine.url.database, isolation_level=None)
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("INSERT INTO slack_oauth_state (state, expires_at) VALUES ('held', '2030-01-01')")
+        try:
+            started = time.monotonic()
+            assert pool.submit(_read, units).result(timeout=5) == 0
+            assert pool.submit(ping, engine).result(timeout=5) is True
+            assert time.monotonic() - started < 2  # at once, not after some busy_timeout
+
+            waiting = pool.submit(_write, units)
+            with pytest.raises(FutureTimeout):
+                waiting.result(timeout=1)  # a write unit of work queues for the lock
+        finally:
+            writer.execute("COMMIT")
+            writer.close()
+        assert waiting.result(timeout=10) >= 1  # and goes ahead once the lock is free
+
+
+def test_a_read_unit_of_work_reads_committed_data(engine):
+    units = SqlUnitOfWorkFactory(engine)
+    with units() as uow:
+        uow.workspaces.get_or_create(Platform.CONSOLE, "w", WorkspaceDefaults())
+        uow.commit()
+    with units(write=False) as uow:
+        assert uow.write is False
+        assert uow.workspaces.get_or_create(Platform.CONSOLE, "w", WorkspaceDefaults()).id >= 1
+    assert ping(engine) is True
+
+
+def test_a_rolled_back_unit_of_work_dispatches_nothing(engine):
+    units = SqlUnitOfWorkFactory(engine)
+    with units() as uow:
+        uow.record("never")
+        uow.workspaces.get_or_create(Platform.CONSOLE, "never-committed", WorkspaceDefaults())
+    assert uow.collect_events() == []
+    with engine.connect() as conn:
+        assert conn.execute(text("select count(*) from workspace")).scalar() == 0
+
+
+def test_committed_events_are_collected_once_and_a_later_rollback_keeps_them(engine):
+    units = SqlUnitOfWorkFactory(engine)
+    first, second, third = object(), object(), object()
+    with units() as uow:
+        uow.record(first)
+        uow.workspaces.get_or_create(Platform.CONSOLE, "w", WorkspaceDefaults())
+        uow.commit()
+        uow.record(second)
+        uow.rollback()  # undoes only what came after the commit
+        uow.record(third)
+        uow.commit()
+    # The unit of work has exited, which rolls back: committed events survive it.
+    assert uow.collect_events() == [first, third]
+    assert uow.collect_events() == []
