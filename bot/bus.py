@@ -89,7 +89,7 @@ class MessageBus:
         name = type(command).__name__
         try:
             with self.uow_factory(write=command.writes) as uow:
-                replies = HANDLERS[type(command)](command, Context(uow, self.clock(), self.defaults))
+                replies = HANDLERS[type(command)](command, Context(uow, self.clock(), self.defaults, command.writes))
                 if command.writes:
                     uow.commit()
                 events = tuple(uow.collect_events())

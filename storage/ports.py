@@ -29,6 +29,10 @@ class WorkspaceRepository(abc.ABC):
     def get_or_create(self, platform: Platform, external_id: str, defaults: WorkspaceDefaults) -> Workspace: ...
 
     @abc.abstractmethod
+    def find(self, platform: Platform, external_id: str) -> Workspace | None:
+        """Without creating it: read-only units of work never write."""
+
+    @abc.abstractmethod
     def next_problem_number(self, workspace_id: int) -> int: ...
 
     @abc.abstractmethod

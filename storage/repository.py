@@ -56,6 +56,12 @@ class SqlWorkspaces(ports.WorkspaceRepository):
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def find(self, platform: Platform, external_id: str) -> Workspace | None:
+        row = self.session.scalars(
+            select(WorkspaceRow).where(WorkspaceRow.platform == platform.value, WorkspaceRow.external_id == external_id)
+        ).first()
+        return _workspace(row) if row else None
+
     def get_or_create(self, platform: Platform, external_id: str, defaults: WorkspaceDefaults) -> Workspace:
         query = select(WorkspaceRow).where(
             WorkspaceRow.platform == platform.value, WorkspaceRow.external_id == external_id

@@ -20,6 +20,7 @@ class Context:
     uow: UnitOfWork
     now: datetime
     defaults: WorkspaceDefaults
+    writes: bool = True  # False: a read-only unit of work, which must not write (not even a new workspace)
 
     def record(self, event: object) -> None:
         """An event for the notifiers, sent only if this unit of work commits."""
@@ -27,7 +28,12 @@ class Context:
 
 
 def workspace(ctx: Context, ref: c.WorkspaceRef) -> Workspace:
-    return ctx.uow.workspaces.get_or_create(ref.platform, ref.external_id, ctx.defaults)
+    """The workspace, created on its first write; a read of one that doesn't exist yet sees an empty one."""
+    if ctx.writes:
+        return ctx.uow.workspaces.get_or_create(ref.platform, ref.external_id, ctx.defaults)
+    found = ctx.uow.workspaces.find(ref.platform, ref.external_id)
+    d = ctx.defaults
+    return found or Workspace(0, ref.platform, ref.external_id, hourly_cost=d.hourly_cost, currency=d.currency, timezone=d.timezone)
 
 
 def today(ctx: Context, ws: Workspace) -> date:

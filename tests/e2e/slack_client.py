@@ -45,6 +45,7 @@ class SlackClient:
         self.fake_url = fake_url.rstrip("/")
         self.settle = settle
         self.last_trigger_id = ""
+        self.session: aiohttp.ClientSession | None = None  # set to reuse one (a test counting sessions)
 
     async def post(
         self,
@@ -63,11 +64,15 @@ class SlackClient:
             "X-Slack-Signature": signature or sign(body, ts, secret),
             **(headers or {}),
         }
-        async with (
-            aiohttp.ClientSession() as session,
-            session.post(f"{self.base_url}/slack/events", data=body.encode(), headers=sent) as resp,
-        ):
-            answer = resp.status, await resp.text()
+        if self.session is not None:
+            async with self.session.post(f"{self.base_url}/slack/events", data=body.encode(), headers=sent) as resp:
+                answer = resp.status, await resp.text()
+        else:
+            async with (
+                aiohttp.ClientSession() as session,
+                session.post(f"{self.base_url}/slack/events", data=body.encode(), headers=sent) as resp,
+            ):
+                answer = resp.status, await resp.text()
         if self.settle is not None:
             await self.settle()
         return answer

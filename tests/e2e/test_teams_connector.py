@@ -125,7 +125,9 @@ async def test_a_new_personal_chat_is_asked_for_as_teams_expects(tally, connecto
 
 async def test_conversation_ids_reach_the_connector_whole(tally, connector, client):
     """Teams channel ids hold ':', '@' and ';': quoted in the path, they arrive as they were."""
-    body = activity("message_channel", connector.service_url, text="<at>Tally</at> tally help", id="q-1")
+    body = activity(
+        "message_channel", connector.service_url, text="<at>Tally</at> problem Scanner offline x2 15m", id="q-1"
+    )
     body["conversation"]["id"] = "19:odd/id?with#chars@thread.tacv2;messageid=1700000000002"
     assert (await post(client, tally, body))[0] in (200, 201)
     (sent,) = connector.of("reply")

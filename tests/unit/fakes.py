@@ -39,11 +39,17 @@ class FakeData:
         self.slack_installations: dict[tuple[str, str], tuple[bool, str]] = {}
         self.oauth_states: dict[str, datetime] = {}
         self.commits = 0
+        self.fail_commits = False  # a test sets it to make every commit fail, as a database can
 
 
 class FakeWorkspaces(ports.WorkspaceRepository):
     def __init__(self, data: FakeData) -> None:
         self.data = data
+
+    def find(self, platform: Platform, external_id: str) -> Workspace | None:
+        return next(
+            (w for w in self.data.workspaces if w.platform == platform and w.external_id == external_id), None
+        )
 
     def get_or_create(self, platform: Platform, external_id: str, defaults: WorkspaceDefaults) -> Workspace:
         for ws in self.data.workspaces:
@@ -288,6 +294,8 @@ class FakeUnitOfWork(ports.UnitOfWork):
         self.slack_installations = FakeSlackInstallations(self.data)
 
     def commit(self) -> None:
+        if self.shared.fail_commits:
+            raise RuntimeError("the database refused the commit")
         self.shared.__dict__.update(copy.deepcopy(self.data).__dict__)
         self.shared.commits += 1
         self._events_committed()
