@@ -27,10 +27,10 @@ from storage.model import Platform
 log = logging.getLogger("tally.core")
 
 CANT_POST_ANONYMOUSLY = (
-    "Your anonymous report was not stored: Tally can't post in this conversation, and an anonymous report is "
-    "only ever posted by Tally, never under your name."
+    "Tally can't post here, so your anonymous report was not stored. "
+    "Type /invite @Tally first, or report it where Tally is."
 )
-HOW_TO_INVITE = "Invite Tally first (type /invite @Tally here), or report it from a channel Tally is in."
+WHY_NOT = "An anonymous report is only ever posted by Tally, never beside your name."
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ class Core:
         if command.requires_admin and not command.actor.is_admin and await _ask(platform.is_admin()):
             command = replace(command, actor=c.Actor(command.actor.user_id, is_admin=True))
         if posts_anonymously(command) and not await _ask(platform.can_post_here()):
-            return Reply(text=f"{CANT_POST_ANONYMOUSLY}\n{HOW_TO_INVITE}", kind=ReplyKind.ERROR)
+            return Reply(text=f"{CANT_POST_ANONYMOUSLY}\n{WHY_NOT}", kind=ReplyKind.ERROR)
         return command
 
     def _outcome(self, done: i.Input, result: Result) -> Outcome:

@@ -434,6 +434,9 @@ class SqlSlackInstallations(ports.SlackInstallationRepository):
                     SlackInstallationRow.enterprise_id == ent, SlackInstallationRow.is_enterprise_install
                 )
             ).first()
+        if row is None and not ent and team:
+            # Asked by team alone (a notification knows only the workspace): a team inside a Grid org.
+            row = self.session.scalars(select(SlackInstallationRow).where(SlackInstallationRow.team_id == team)).first()
         return json.loads(self.cipher.decrypt(row.data_encrypted)) if row else None
 
     def delete(self, enterprise_id: str | None, team_id: str | None) -> None:

@@ -113,7 +113,7 @@ def register(app: AsyncApp, adapter: SlackAdapter) -> None:
             return
         error = next((r for r in outcome.replies if r.kind is ReplyKind.ERROR), None)
         if error is not None:  # shown on the form, which stays open with what was typed
-            await ack(response_action="errors", errors={FormField.ISSUE.value: error.text[:FORM_ERROR_LIMIT]})
+            await ack(response_action="errors", errors={FormField.ISSUE.value: blocks.shorten(error.text, FORM_ERROR_LIMIT)})
             return
         await ack()
         outbox.deliver(outcome, where)

@@ -62,6 +62,16 @@ def _cut(text: str, limit: int) -> str:
     return text[: max(limit - 1, 0)].rstrip() + ELLIPSIS
 
 
+def shorten(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word where it can be, ending in an ellipsis when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    head = text[: max(limit - 1, 0)]
+    word_end = head.rfind(" ")
+    return (head[:word_end] if word_end > limit // 2 else head).rstrip() + ELLIPSIS
+
+
 def _escaped(text: str, limit: int) -> str:
     """Escaped for mrkdwn and at most `limit` characters, never splitting an escape like &amp;."""
     out = escape(text)

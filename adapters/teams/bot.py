@@ -31,6 +31,10 @@ log = logging.getLogger("tally.teams")
 
 WELCOME = "Hello! I'm Tally. Type problem <what went wrong> to log a problem, problem for the form, or tally help."
 SENT_PRIVATELY = "I've answered you in your chat with Tally."
+TURN_FAILED = (
+    "Sorry, Tally couldn't show its answer. What you asked may already be done: "
+    "type problem list to check before you try again."
+)
 NOT_SENT_PRIVATELY = (
     "I couldn't open a private chat with you, so the answer wasn't shown here. "
     "Open a chat with Tally (Apps → Tally) and try again there."
@@ -186,7 +190,10 @@ class TallyTeamsBot(ActivityHandler):
         if in_place is not None:
             card = card_for(in_place)
             if in_place.kind is ReplyKind.CARD and not turn.personal and turn.activity.reply_to_id:
-                await self.update(turn_context, card, turn.activity.reply_to_id)
+                try:  # everyone else's copy; the person who pressed gets theirs in the answer below
+                    await self.update(turn_context, card, turn.activity.reply_to_id)
+                except Exception as exc:  # noqa: BLE001 - what was stored stays stored; the answer still goes
+                    log.warning("could not update the card for everyone in the conversation (%s)", type(exc).__name__)
             return invoke_ok(AdaptiveCardInvokeResponse(status_code=200, type=ADAPTIVE_CARD, value=card))
         if message is not None:
             return invoke_ok(CardActionMessage(value=message.text))
@@ -275,13 +282,14 @@ def as_replacement(outcome: Outcome, submitted: dict[str, Any]) -> Outcome:
 
 
 async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
-    """Anything the bot didn't handle: log it with context, answer politely, never a stack trace."""
-    reply = reply_for_error(error, f"teams {turn_context.activity.type}:{turn_context.activity.name or ''}")
+    """Anything the bot didn't handle: log it with context, answer politely, never a stack trace. The core may
+    have committed before the failure (sending is what failed), so the apology doesn't say nothing was stored."""
+    reply_for_error(error, f"teams {turn_context.activity.type}:{turn_context.activity.name or ''}")  # logs it
     if turn_context.activity.type == ActivityTypes.invoke:
-        answer = InvokeResponse(status=200, body=CardActionMessage(value=reply.text))
+        answer = InvokeResponse(status=200, body=CardActionMessage(value=TURN_FAILED))
         await turn_context.send_activity(Activity(type=ActivityTypes.invoke_response, value=answer))
         return
     try:
-        await turn_context.send_activity(MessageFactory.text(reply.text))
+        await turn_context.send_activity(MessageFactory.text(TURN_FAILED))
     except Exception:  # noqa: BLE001 - the connector itself may be what failed
         log.warning("could not send the apology to Teams")

@@ -196,9 +196,10 @@ def set_status(cmd: c.SetStatus, ctx: Context) -> Reply:
             "Ask a team lead or improvement champion to do it.",
         )
     if problem.status is Status.MERGED:
+        target = follow_merges(ctx, ws, problem)
         raise Conflict(
-            f"#{problem.number} was merged into another problem.",
-            f"Change that one instead (/problem show {problem.number}).",
+            f"#{problem.number} was merged into #{target.number}, where its repeats are counted.",
+            f"Change #{target.number} instead: /problem status {target.number} {cmd.status.value}",
         )
     before = problem.status
     problem.status = cmd.status

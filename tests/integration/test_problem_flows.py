@@ -7,7 +7,6 @@ this month on 1 November and this quarter on 1 October.
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import text
 
 from bot import commands as c
@@ -100,11 +99,6 @@ def test_changing_the_status_of_a_merged_problem_is_refused_and_changes_nothing(
     assert scalar(engine, "select count(*) from audit_event where action = 'problem.status'") == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/handlers/problems.py set_status: the refusal says 'Change that one instead "
-    "(/problem show 2)' and never names #1, the problem to change",
-)
 def test_changing_the_status_of_a_merged_problem_says_which_problem_to_change(bus):
     three_problems(bus)
     run(bus, "problem merge 3 into 2")

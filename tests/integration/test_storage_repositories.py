@@ -153,6 +153,14 @@ def test_a_grid_workspace_falls_back_to_the_org_wide_install(engine):
         assert uow.slack_installations.find("E2", "T9", False) is None
 
 
+def test_a_team_inside_a_grid_org_is_found_by_its_team_id_alone(engine):
+    """Notifications know only the workspace (the team id), not the org it belongs to."""
+    store = SlackInstallations(engine, TokenCipher("k1"))
+    store.save({**INSTALL, "enterprise_id": "E1", "team_id": "T7"})
+    assert store.find(None, "T7", False)["bot_token"] == TOKEN  # type: ignore[index]
+    assert store.find(None, "T8", False) is None
+
+
 def test_installations_stay_readable_across_a_key_rotation(engine):
     SlackInstallations(engine, TokenCipher("old")).save(INSTALL)
     rotated = SlackInstallations(engine, TokenCipher("new,old"))

@@ -255,6 +255,8 @@ class FakeSlackInstallations(ports.SlackInstallationRepository):
         found = self.data.slack_installations.get((enterprise, team))
         if found is None and enterprise and team:  # a workspace of a Grid org installed org-wide
             found = next((v for (e, _), v in self.data.slack_installations.items() if e == enterprise and v[0]), None)
+        if found is None and not enterprise and team:  # asked by team alone: a team inside a Grid org
+            found = next((v for (_, t), v in self.data.slack_installations.items() if t == team), None)
         return json.loads(found[1]) if found else None
 
     def delete(self, enterprise_id: str | None, team_id: str | None) -> None:
