@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 from sqlalchemy import text
@@ -14,6 +15,7 @@ from adapters.server import CORE, ENGINE, create_app
 from tests.databases import database_url, dump_tables
 from tests.e2e import fake_connector as fake_connector_module
 from tests.e2e import fake_slack as fake_slack_module
+from tests.e2e.fake_connector import start_fake_connector
 from tests.e2e.fake_slack import FakeSlack, start_fake_slack
 from tests.e2e.slack_client import SIGNING_SECRET, SlackClient
 
@@ -77,11 +79,57 @@ def slack_settings(db_url: str, fake: FakeSlack, **extra: str) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
+OAUTH_SECRET_KEY = "a-long-random-phrase-for-tests-only"
+
+
+def oauth_settings(db_url: str, fake: FakeSlack) -> Settings:
+    """Many workspaces through OAuth: no bot token, installations stored encrypted."""
+    return slack_settings(
+        db_url,
+        fake,
+        slack_bot_token="",
+        slack_client_id="111.222",
+        slack_client_secret="client-secret",
+        secret_key=OAUTH_SECRET_KEY,
+    )
+
+
 async def start_tally(settings: Settings, fake: FakeSlack, clock) -> RunningTally:  # type: ignore[no-untyped-def]
     server = TestServer(create_app(settings, clock=clock), host="127.0.0.1")
     await server.start_server()
     settle = server.app[CORE].background.drain
     return RunningTally(server, SlackClient(str(server.make_url("/")), fake.url("/"), settle), fake)
+
+
+@pytest.fixture
+async def connector():
+    """The fake Bot Framework Connector that Teams replies and posts reach."""
+    fake = await start_fake_connector()
+    yield fake
+    assert fake.server is not None
+    await fake.server.close()
+
+
+@pytest.fixture
+async def teams(db_url, connector, fixed_clock):
+    """Tally with no settings but the database: Teams in Emulator mode, replying to the fake connector."""
+    server = TestServer(create_app(Settings(database_url=db_url), clock=fixed_clock), host="127.0.0.1")
+    await server.start_server()
+    running = RunningTally(server, None, None)  # type: ignore[arg-type]
+    running.connector = connector  # type: ignore[attr-defined]
+    yield running
+    await server.close()
+
+
+async def teams_post(teams: RunningTally, body: dict, headers: dict | None = None) -> tuple[int, str]:
+    """One activity to /api/messages; returns once Tally has sent everything it sends after answering."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(teams.url("/api/messages"), json=body, headers=headers or {}) as resp,
+    ):
+        answer = resp.status, await resp.text()
+    await teams.settle()
+    return answer
 
 
 @pytest.fixture

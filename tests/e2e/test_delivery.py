@@ -10,47 +10,17 @@ import uuid
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
 from sqlalchemy import text
 
-from adapters.config import Settings
-from adapters.server import CORE, create_app
+from adapters.server import CORE
 from tests.conftest import WORKED_EXAMPLE
-from tests.e2e.conftest import RunningTally
-from tests.e2e.fake_connector import activity, start_fake_connector
+from tests.e2e.conftest import teams_post as post
+from tests.e2e.fake_connector import activity
 
 CHANNEL = "19:frontdesk@thread.tacv2;messageid=1700000000002"
 BOB = "29:1bob-teams-id"
 BOB_AAD = "6a1c7e44-0000-4000-8000-000000000b0b"
 ALICE_AAD = "6a1c7e44-0000-4000-8000-0000000a11ce"
-
-
-@pytest.fixture
-async def connector():
-    fake = await start_fake_connector()
-    yield fake
-    assert fake.server is not None
-    await fake.server.close()
-
-
-@pytest.fixture
-async def teams(db_url, connector, fixed_clock):
-    server = TestServer(create_app(Settings(database_url=db_url), clock=fixed_clock), host="127.0.0.1")
-    await server.start_server()
-    running = RunningTally(server, None, None)  # type: ignore[arg-type]
-    running.connector = connector  # type: ignore[attr-defined]
-    yield running
-    await server.close()
-
-
-async def post(teams, body: dict) -> tuple[int, str]:  # type: ignore[no-untyped-def]
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(teams.url("/api/messages"), json=body) as resp,
-    ):
-        answer = resp.status, await resp.text()
-    await teams.settle()
-    return answer
 
 
 def in_channel(fake, text: str, message_id: str) -> dict:  # type: ignore[no-untyped-def]

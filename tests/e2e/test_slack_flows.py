@@ -14,11 +14,10 @@ from urllib.parse import urlencode
 import pytest
 
 from bot.ids import Action
-from tests.e2e.conftest import slack_settings, start_tally
+from tests.e2e.conftest import oauth_settings, start_tally
 from tests.e2e.fake_slack import BOT_USER
 from tests.e2e.slack_client import install
 
-SECRET_KEY = "a-long-random-phrase-for-flow-tests"
 SIMILAR_FIRST = "Users complaining they have not received a decision letter #decisions"
 SIMILAR_SECOND = "users complain they haven't received their decision letter #decisions x2"
 
@@ -232,14 +231,7 @@ async def grid_tally(db_url, fake_slack, fixed_clock, monkeypatch):
         return plain(method, args)
 
     monkeypatch.setattr(fake_slack, "answer", answer)
-    settings = slack_settings(
-        db_url,
-        fake_slack,
-        slack_bot_token="",
-        slack_client_id="111.222",
-        slack_client_secret="client-secret",
-        secret_key=SECRET_KEY,
-    )
+    settings = oauth_settings(db_url, fake_slack)
     running = await start_tally(settings, fake_slack, fixed_clock)
     yield running
     await running.server.close()

@@ -12,22 +12,13 @@ from sqlalchemy import text
 from storage.secrets import TokenCipher
 from storage.slack_installations import SlackInstallations
 from tests.conftest import WORKED_EXAMPLE
-from tests.e2e.conftest import slack_settings, start_tally
+from tests.e2e.conftest import OAUTH_SECRET_KEY, oauth_settings, slack_settings, start_tally
 from tests.e2e.slack_client import install, load
-
-SECRET_KEY = "a-long-random-phrase-for-tests-only"
 
 
 @pytest.fixture
 async def oauth_tally(db_url, fake_slack, fixed_clock):
-    settings = slack_settings(
-        db_url,
-        fake_slack,
-        slack_bot_token="",
-        slack_client_id="111.222",
-        slack_client_secret="client-secret",
-        secret_key=SECRET_KEY,
-    )
+    settings = oauth_settings(db_url, fake_slack)
     running = await start_tally(settings, fake_slack, fixed_clock)
     yield running
     await running.server.close()
@@ -43,7 +34,7 @@ async def test_oauth_install_stores_the_token_encrypted_and_uses_it(oauth_tally)
     assert [(r[0], r[2]) for r in rows] == [("T0NEW", "UINSTALLER")]
     assert oauth_tally.count("select count(*) from workspace_owner where user_id = 'UINSTALLER'") == 1
     assert "xoxb-installed-secret-token" not in repr(rows)
-    store = SlackInstallations(oauth_tally.engine, TokenCipher(SECRET_KEY))
+    store = SlackInstallations(oauth_tally.engine, TokenCipher(OAUTH_SECRET_KEY))
     assert store.find(None, "T0NEW", False)["bot_token"] == "xoxb-installed-secret-token"
 
     status, _ = await oauth_tally.slack.slash(WORKED_EXAMPLE, team_id="T0NEW")
@@ -116,8 +107,16 @@ async def test_socket_mode_runs_the_same_listeners(socket_tally):
 
 
 async def test_signed_http_still_works_beside_socket_mode(socket_tally):
-    status, _ = await socket_tally.slack.post(
+    status, body = await socket_tally.slack.post(
         urlencode({**load("slash_command", socket_tally.fake.url("/")), "text": "help"}),
         "application/x-www-form-urlencoded",
     )
-    assert status == 200
+    answer = json.loads(body)
+    assert status == 200 and answer["response_type"] == "ephemeral"
+    assert "/problem again &lt;id&gt;" in answer["text"]  # the help itself, as Slack spells the commands (escaped)
+    status, _ = await socket_tally.slack.post(
+        urlencode({**load("slash_command", socket_tally.fake.url("/")), "text": "help"}),
+        "application/x-www-form-urlencoded",
+        secret="not-the-signing-secret",
+    )
+    assert status == 401  # Socket Mode beside it doesn't switch off verification over HTTP

@@ -6,49 +6,15 @@ import hashlib
 import json
 
 import aiohttp
-import pytest
 
-from adapters.config import Settings
 from bot import commands as c
 from bot.replies import Reply
 from storage.model import Platform
 from tests.conftest import WORKED_EXAMPLE
-from tests.e2e.conftest import RunningTally
-from tests.e2e.fake_connector import activity, start_fake_connector
+from tests.e2e.conftest import teams_post as post
+from tests.e2e.fake_connector import activity
 
 TENANT = "72f988bf-0000-4000-8000-00000c0unc11"
-
-
-@pytest.fixture
-async def connector():
-    fake = await start_fake_connector()
-    yield fake
-    assert fake.server is not None
-    await fake.server.close()
-
-
-@pytest.fixture
-async def teams(db_url, connector, fixed_clock):
-    from aiohttp.test_utils import TestServer
-
-    from adapters.server import create_app
-
-    server = TestServer(create_app(Settings(database_url=db_url), clock=fixed_clock), host="127.0.0.1")
-    await server.start_server()
-    running = RunningTally(server, None, None)  # type: ignore[arg-type]
-    running.connector = connector  # type: ignore[attr-defined]
-    yield running
-    await server.close()
-
-
-async def post(teams, body: dict, headers: dict | None = None) -> tuple[int, str]:  # type: ignore[no-untyped-def]
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(teams.url("/api/messages"), json=body, headers=headers or {}) as resp,
-    ):
-        answer = resp.status, await resp.text()
-    await teams.settle()
-    return answer
 
 
 def facts(card: dict) -> dict[str, str]:

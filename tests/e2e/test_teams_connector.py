@@ -24,18 +24,10 @@ from adapters.teams.routes import TEAMS, BotConfig
 from bot import commands as c
 from bot.replies import Reply
 from storage.model import Platform
-from tests.e2e.fake_connector import activity, start_fake_connector
+from tests.e2e.fake_connector import activity
 
 TENANT = "72f988bf-0000-4000-8000-00000c0unc11"
 ALICE = "29:1alice-teams-id"
-
-
-@pytest.fixture
-async def connector():
-    fake = await start_fake_connector()
-    yield fake
-    assert fake.server is not None
-    await fake.server.close()
 
 
 @pytest.fixture

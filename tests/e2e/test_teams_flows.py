@@ -9,18 +9,13 @@ from __future__ import annotations
 
 import json
 
-import aiohttp
-import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestServer
 from sqlalchemy import text as sql
 
-from adapters.config import Settings
-from adapters.server import create_app
 from adapters.teams.bot import TURN_FAILED
 from bot.ids import Action
-from tests.e2e.conftest import RunningTally
-from tests.e2e.fake_connector import activity, start_fake_connector
+from tests.e2e.conftest import teams_post as post
+from tests.e2e.fake_connector import activity
 
 TENANT = "72f988bf-0000-4000-8000-00000c0unc11"
 ALICE = {"id": "29:1alice-teams-id", "name": "Alice Adams", "aadObjectId": "6a1c7e44-0000-4000-8000-0000000a11ce"}
@@ -29,34 +24,6 @@ SIMILAR_FIRST = "Users complaining they have not received a decision letter #dec
 SIMILAR_SECOND = "users complain they haven't received their decision letter #decisions x2"
 THREAD = "19:frontdesk@thread.tacv2;messageid=1700000000003"  # where the near-copy was typed
 BOBS_CHAT = "a:1on1-29:1bob-teams-id"  # as the fake connector names the 1:1 chat it creates
-
-
-@pytest.fixture
-async def connector():
-    fake = await start_fake_connector()
-    yield fake
-    assert fake.server is not None
-    await fake.server.close()
-
-
-@pytest.fixture
-async def teams(db_url, connector, fixed_clock):
-    server = TestServer(create_app(Settings(database_url=db_url), clock=fixed_clock), host="127.0.0.1")
-    await server.start_server()
-    running = RunningTally(server, None, None)  # type: ignore[arg-type]
-    running.connector = connector  # type: ignore[attr-defined]
-    yield running
-    await server.close()
-
-
-async def post(teams, body: dict) -> tuple[int, str]:  # type: ignore[no-untyped-def]
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(teams.url("/api/messages"), json=body) as resp,
-    ):
-        answer = resp.status, await resp.text()
-    await teams.settle()
-    return answer
 
 
 def card_text(card: dict) -> str:
