@@ -167,14 +167,20 @@ def _plain_word(word: str) -> str:
     return word.lower().strip(".,;:!?()")
 
 
+_DATE_SHAPED = re.compile(r"\d{1,4}[/.\-]\d{1,2}(?:[/.\-]\d{1,4})?|\d{1,2}(?:st|nd|rd|th)", re.IGNORECASE)
+
+
 def _is_date_attempt(word: str) -> bool:
-    """A word after 'on' that tries to say when: tomorrow, Monday, March, last, 21/11/2026, 3rd."""
+    """A word after 'on' that tries to say when: tomorrow, Monday, March, last, 21/11/2026, 3rd.
+    A bare number is not one ('on 0800 123 456' is a phone line, 'on 5' a floor)."""
     plain = _plain_word(word)
-    return plain in _DATE_ATTEMPTS or any(ch.isdigit() for ch in plain)
+    return plain in _DATE_ATTEMPTS or bool(_DATE_SHAPED.fullmatch(plain))
 
 
 def _is_date_word(word: str) -> bool:
-    return _is_date_attempt(word) or _plain_word(word) in _DATE_FILLERS
+    """Part of a date as people write one ('March 3 2026'), though on its own it may not be one."""
+    plain = _plain_word(word)
+    return _is_date_attempt(word) or plain in _DATE_FILLERS or (plain.isdigit() and len(plain) <= 4)
 
 
 def _bad_date(words: list[str]) -> BadInput:

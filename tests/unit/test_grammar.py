@@ -312,3 +312,12 @@ def test_unknown_commands_and_subcommands():
 def test_slugify():
     assert slugify("Communicating decision on application") == "communicating-decision-on-application"
     assert slugify("  Front-desk & phones ") == "front-desk-phones"
+
+
+@pytest.mark.parametrize(
+    "line", ["problem Phone line down on 0800 123 456", "problem Lift broken on 5", "problem Files left on desk"]
+)
+def test_on_followed_by_words_that_are_not_a_date_is_just_text(line):
+    command = parse(line.removeprefix("problem "))
+    assert isinstance(command, c.ReportProblem)
+    assert command.text == line.removeprefix("problem ") and command.when == c.TODAY
