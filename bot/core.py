@@ -25,6 +25,7 @@ from bot.tasks import Background
 from storage.model import Platform
 
 log = logging.getLogger("tally.core")
+RETRY_WINDOW = 30.0  # seconds a refused input's delivery id stays claimed: long enough for a platform's retry
 
 CANT_POST_ANONYMOUSLY = (
     "Tally can't post here, so your anonymous report was not stored. "
@@ -47,25 +48,31 @@ class Outcome:
 class RecentDeliveries:
     """Delivery ids seen lately, so a retry of anything (a list, an error) is answered once, not only writes."""
 
-    def __init__(self, size: int = 20_000, ttl: float = 3600.0) -> None:
-        self.size, self.ttl = size, ttl
-        self._seen: OrderedDict[str, float] = OrderedDict()
+    def __init__(self, size: int = 20_000, ttl: float = 3600.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.size, self.ttl, self.clock = size, ttl, clock
+        self._until: OrderedDict[str, float] = OrderedDict()
 
     def claim(self, key: str) -> bool:
-        """True the first time a key is seen (within the TTL)."""
-        now = time.monotonic()
-        seen = self._seen.get(key)
-        if seen is not None and now - seen < self.ttl:
+        """True the first time a key is seen (until it expires)."""
+        now = self.clock()
+        until = self._until.get(key)
+        if until is not None and now < until:
             return False
-        self._seen[key] = now
-        self._seen.move_to_end(key)
-        while len(self._seen) > self.size:
-            self._seen.popitem(last=False)
+        self._until[key] = now + self.ttl
+        self._until.move_to_end(key)
+        while len(self._until) > self.size:
+            self._until.popitem(last=False)
         return True
 
     def release(self, key: str) -> None:
         """The first copy failed on our side: let the platform's retry try again."""
-        self._seen.pop(key, None)
+        self._until.pop(key, None)
+
+    def shorten(self, key: str, seconds: float) -> None:
+        """Nothing was stored (bad input): a platform's retry comes within seconds, a person's second try later,
+        and the same form sent again once they have put things right must be answered."""
+        if key in self._until:
+            self._until[key] = min(self._until[key], self.clock() + seconds)
 
 
 class Core:
@@ -91,12 +98,16 @@ class Core:
         try:
             command = await self._command(done, key, platform)
         except TallyError as exc:
-            return self._outcome(done, Result((reply_for_error(exc),)))
+            command = reply_for_error(exc)
         if isinstance(command, Reply):
+            if key is not None:
+                self.recent.shorten(key, RETRY_WINDOW)
             return self._outcome(done, Result((command,)))
         result = await asyncio.to_thread(self.bus.run, command)
         if result.failed and key is not None:
             self.recent.release(key)
+        elif key is not None and result.replies and all(r.kind is ReplyKind.ERROR for r in result.replies):
+            self.recent.shorten(key, RETRY_WINDOW)
         if result.events:
             self.background.spawn(self.dispatcher.dispatch(result.events), "notifications")
         return self._outcome(done, result)

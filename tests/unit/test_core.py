@@ -246,3 +246,27 @@ async def test_reads_run_in_read_only_units_of_work(core, bus):
 async def test_a_read_in_a_new_workspace_creates_nothing(core, data):
     (reply,) = (await core.handle(typed("problem list", ws=c.WorkspaceRef(Platform.SLACK, "TNEW")))).replies
     assert "none" in reply.text and data.workspaces == []
+
+
+def test_a_refused_input_stays_claimed_only_for_a_platforms_retry_window():
+    from bot.core import RETRY_WINDOW, RecentDeliveries
+
+    now = [1000.0]
+    recent = RecentDeliveries(clock=lambda: now[0])
+    assert recent.claim("stored") and recent.claim("refused")
+    recent.shorten("refused", RETRY_WINDOW)
+    now[0] += RETRY_WINDOW - 1
+    assert not recent.claim("refused") and not recent.claim("stored")  # a retry, seconds later
+    now[0] += 2
+    assert recent.claim("refused")  # the same form sent again once the person has put things right
+    assert not recent.claim("stored")
+
+
+async def test_an_anonymous_form_refused_then_sent_again_after_inviting_tally_is_stored(core, data):
+    form = inputs.Submitted(
+        WS, ALICE, "view-1", values={FormField.ISSUE: "Rota changed", FormField.OPTIONS: [FormOption.ANONYMOUS]}
+    )
+    assert "not stored" in (await core.handle(form, Asks(can_post=False))).replies[0].text
+    core.recent.shorten(core._key(form) or "", 0)  # as if the person took a minute to invite Tally
+    (card,) = (await core.handle(form, Asks(can_post=True))).replies
+    assert card.kind is ReplyKind.CARD and len(data.problems) == 1
