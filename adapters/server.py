@@ -114,16 +114,18 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 def create_app(settings: Settings, clock: Clock | None = None) -> web.Application:
-    """Teams is always mounted (Emulator mode without credentials); Slack when it is configured."""
+    """Slack when it is configured; Teams with its credentials, or, when neither is configured, in Bot Framework
+    Emulator mode for a local trial (no token checks, so it answers only an Emulator on this machine)."""
     app = web.Application()
     app[SETTINGS] = settings
     if clock is not None:
         app[CLOCK] = clock
     app.cleanup_ctx.append(database)
     app.cleanup_ctx.append(http_session)
-    app.cleanup_ctx.append(teams)
     app.router.add_get("/healthz", healthz)
-    teams_routes.add_routes(app)
+    if settings.microsoft_app_id or not settings.slack_enabled:
+        app.cleanup_ctx.append(teams)
+        teams_routes.add_routes(app)
     if settings.slack_enabled:
         app.cleanup_ctx.append(slack)
         if settings.slack_signing_secret:

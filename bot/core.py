@@ -25,13 +25,20 @@ from bot.tasks import Background
 from storage.model import Platform
 
 log = logging.getLogger("tally.core")
+ASK_TIMEOUT = 1.5  # seconds the platform gets to answer a question, inside Slack's 3-second deadline
 RETRY_WINDOW = 30.0  # seconds a refused input's delivery id stays claimed: long enough for a platform's retry
 
 CANT_POST_ANONYMOUSLY = (
     "Tally can't post here, so your anonymous report was not stored. "
-    "Type /invite @Tally first, or report it where Tally is."
+    "Type /invite @Tally first, or report it where Tally is.\n"
+    "An anonymous report is only ever posted by Tally, never beside your name."
 )
-WHY_NOT = "An anonymous report is only ever posted by Tally, never beside your name."
+NOT_ANONYMOUS_HERE = {  # where a platform can't post an anonymous card apart from its reporter
+    Platform.TEAMS: (
+        "Your anonymous report was not stored: in a channel, its card would answer the message you typed "
+        "under your name. Report it in your personal chat with Tally instead, where nobody else sees it."
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -119,11 +126,13 @@ class Core:
         return self.hash_delivery(f"{done.ws.platform}:{done.ws.external_id}:{done.delivery_id}")
 
     async def _command(self, done: i.Input, key: str | None, platform: i.Platform) -> c.Command | Reply:
+        """The command, or the reply that refuses it before anything runs."""
         command = to_command(done, key)
         if command.requires_admin and not command.actor.is_admin and await _ask(platform.is_admin()):
             command = replace(command, actor=c.Actor(command.actor.user_id, is_admin=True))
         if posts_anonymously(command) and not await _ask(platform.can_post_here()):
-            return Reply(text=f"{CANT_POST_ANONYMOUSLY}\n{WHY_NOT}", kind=ReplyKind.ERROR)
+            text = NOT_ANONYMOUS_HERE.get(Platform(done.ws.platform), CANT_POST_ANONYMOUSLY)
+            return Reply(text=text, kind=ReplyKind.ERROR)
         return command
 
     def _outcome(self, done: i.Input, result: Result) -> Outcome:
@@ -133,9 +142,10 @@ class Core:
 
 
 async def _ask(question: Coroutine[Any, Any, bool]) -> bool:
-    """A platform that can't answer is taken as 'no': never an admin, never a channel to post in."""
+    """A platform that can't answer, or not in time for Slack's 3 seconds, is taken as 'no': never an admin,
+    never a channel to post in."""
     try:
-        return bool(await question)
+        return bool(await asyncio.wait_for(question, ASK_TIMEOUT))
     except Exception:  # noqa: BLE001 - the platform's failure must not stop the person getting an answer
         log.warning("the platform could not answer the core's question; taking it as no", exc_info=True)
         return False

@@ -103,7 +103,7 @@ def register(app: AsyncApp, adapter: SlackAdapter) -> None:
         submitted = inputs.Submitted(
             translate.workspace_ref(context),
             translate.actor(context),
-            translate.view_delivery_id(view),
+            translate.view_delivery_id(body, view),
             values=translate.form_values(view),
         )
         outcome = await core.handle(submitted, asks(client, context, where.channel_id))

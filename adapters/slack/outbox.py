@@ -100,7 +100,7 @@ class Outbox:
         for reply in replies:
             try:
                 await self._send(reply, where)
-            except (SlackApiError, aiohttp.ClientError) as exc:
+            except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
                 log.warning("could not send a %s reply to Slack (%s)", reply.to, _error(exc))
                 await self._tell_failure(where, exc)
 
@@ -111,7 +111,7 @@ class Outbox:
         try:
             text = COULD_NOT_SEND.format(error=_error(exc))
             await self.respond(where.response_url, {"response_type": "ephemeral", "replace_original": False, "text": text})
-        except (SlackApiError, aiohttp.ClientError):
+        except (SlackApiError, aiohttp.ClientError, TimeoutError):
             log.warning("could not tell the person that Slack refused the answer")
 
     async def _send(self, reply: Reply, where: Where) -> None:

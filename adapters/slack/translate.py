@@ -53,8 +53,11 @@ def message_text(message: dict[str, Any]) -> str:
     return html.unescape(_MARKUP.sub(_unmark, message.get("text") or ""))
 
 
-def view_delivery_id(view: dict[str, Any]) -> str:
-    """The same for Slack's retry of a submission; different once the person changes an answer and resubmits."""
+def view_delivery_id(body: dict[str, Any], view: dict[str, Any]) -> str:
+    """The same for Slack's retry of a submission (the same request again); each submission of the form, even
+    with the same answers after putting something right, has a trigger_id of its own."""
+    if body.get("trigger_id"):
+        return f"view:{view.get('id')}:{body['trigger_id']}"
     state = json.dumps((view.get("state") or {}).get("values") or {}, sort_keys=True)
     return f"view:{view.get('id')}:{hashlib.sha256(state.encode()).hexdigest()[:16]}"
 

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from enum import Enum
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from botbuilder.core import Bot, BotAdapter, InvokeResponse, TurnContext
@@ -56,6 +57,11 @@ def to_json(value: Any) -> Any:
 
 def outgoing(activity: Activity) -> dict[str, Any]:
     return serializer_helper(activity)
+
+
+def _on_this_machine(url: str | None) -> bool:
+    host = (urlsplit(url or "").hostname or "").lower()
+    return host in ("localhost", "127.0.0.1", "::1")
 
 
 def _text(status: int, text: str) -> web.Response:
@@ -108,6 +114,10 @@ class TallyBotAdapter(BotAdapter):
             return _text(400, "not a Bot Framework activity")
         if not activity.type or activity.service_url != envelope.service_url:
             return _text(400, "not a Bot Framework activity")
+        if not self.app_id and not _on_this_machine(activity.service_url):
+            # Emulator mode checks no token: never let it make Tally send requests anywhere but here.
+            log.warning("refused an unauthenticated Teams request whose serviceUrl is not on this machine")
+            return _text(401, "Unauthorized")
         activity.caller_id = verified.caller_id
         invoke = await self.process_activity(activity, verified.claims_identity, verified.audience, bot.on_turn)
         return self.http_response(invoke)

@@ -4,6 +4,7 @@ where it belongs: the conversation, the card acted on, the person's 1:1 chat wit
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 from dataclasses import dataclass, replace
 from typing import Any
@@ -73,13 +74,27 @@ def invoke_ok(body: object = None) -> InvokeResponse:
     return InvokeResponse(status=200, body=body)
 
 
-def with_origin(card: dict[str, Any], origin: str) -> dict[str, Any]:
-    """Buttons of a card sent to someone's 1:1 chat remember the conversation it was asked from."""
+def with_origin(card: dict[str, Any], origin: str, seal: str) -> dict[str, Any]:
+    """Buttons of a card sent to someone's 1:1 chat remember the conversation it was asked from, sealed so
+    that a tampered card can't make Tally post into another conversation."""
     for action in card.get("actions") or ():
         for holder in (action, action.get("fallback") or {}):
             if isinstance(holder.get("data"), dict):
                 holder["data"][DataKey.ORIGIN.value] = origin
+                holder["data"][DataKey.ORIGIN_SEAL.value] = seal
     return card
+
+
+class TeamsAsks(inputs.Trusting):
+    """Teams has no private way to show an anonymous report in a channel: the card would answer, in the
+    thread, the message the reporter typed under their own name. Anonymous means a personal chat."""
+
+    def __init__(self, personal: bool) -> None:
+        super().__init__()
+        self.personal = personal
+
+    async def can_post_here(self) -> bool:
+        return self.personal
 
 
 @dataclass(frozen=True)
@@ -96,7 +111,7 @@ class Turn:
 
     @property
     def here(self) -> str:
-        return self.activity.conversation.id if self.activity.conversation else ""
+        return translate.conversation_id(self.activity)
 
 
 class TallyTeamsBot(ActivityHandler):
@@ -120,17 +135,23 @@ class TallyTeamsBot(ActivityHandler):
             self.conversations.remember,
             "teams",
             translate.tenant_id(activity),
-            activity.conversation.id,
+            translate.conversation_id(activity),
             activity.conversation.conversation_type or "personal",
             translate.postable_reference(activity),
         )
 
+    def seal(self, activity: Activity, origin: str) -> str:
+        """Binds an origin to the tenant and to the person it was sent to, with the core's secret key."""
+        return self.core.hash_delivery(f"origin|{translate.tenant_id(activity)}|{activity.from_property.id}|{origin}")
+
     def turn(self, turn_context: TurnContext, data: dict[str, Any] | None = None) -> Turn:
         activity = turn_context.activity
-        here = activity.conversation.id if activity.conversation else ""
-        personal = (activity.conversation.conversation_type or "personal") == "personal" if activity.conversation else True
-        origin = str((data or {}).get(DataKey.ORIGIN.value) or here)
-        return Turn(turn_context, personal, origin)
+        here = translate.conversation_id(activity)
+        kind = activity.conversation.conversation_type if activity.conversation else None
+        origin = str((data or {}).get(DataKey.ORIGIN.value) or "")
+        if not origin or not hmac.compare_digest(str((data or {}).get(DataKey.ORIGIN_SEAL.value) or ""), self.seal(activity, origin)):
+            origin = here
+        return Turn(turn_context, (kind or "personal") == "personal", origin)
 
     def source(self, activity: Activity) -> dict[str, Any]:
         return {
@@ -152,7 +173,13 @@ class TallyTeamsBot(ActivityHandler):
             await self.on_card_submit(turn_context)
             return
         typed = inputs.Typed(**self.source(activity), text=translate.message_text(activity))
-        await self.deliver(self.turn(turn_context), await self.core.handle(typed))
+        turn = self.turn(turn_context)
+        await self.deliver(turn, await self.core.handle(typed, TeamsAsks(turn.personal)))
+
+    @staticmethod
+    def asks(turn: Turn) -> TeamsAsks:
+        """A card's new problem goes to its origin: anonymous is fine only when that is a personal chat."""
+        return TeamsAsks(turn.personal and turn.origin == turn.here)
 
     def card_input(self, activity: Activity, data: dict[str, Any]) -> inputs.Input:
         action, value = translate.button(data)
@@ -163,8 +190,8 @@ class TallyTeamsBot(ActivityHandler):
     async def on_card_submit(self, turn_context: TurnContext) -> None:
         """Action.Submit (the fallback for clients without Universal Actions): replace the card in place."""
         data = translate.card_action_data(turn_context.activity)
-        outcome = await self.core.handle(self.card_input(turn_context.activity, data))
         turn = self.turn(turn_context, data)
+        outcome = await self.core.handle(self.card_input(turn_context.activity, data), self.asks(turn))
         await self.deliver(turn, as_replacement(outcome, submitted=data), replace_id=turn_context.activity.reply_to_id)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
@@ -181,8 +208,8 @@ class TallyTeamsBot(ActivityHandler):
         """Action.Execute: the card the person acted on is answered in place (Teams shows it to them); a card
         everyone sees is also updated in the conversation."""
         data = translate.card_action_data(turn_context.activity)
-        outcome = as_replacement(await self.core.handle(self.card_input(turn_context.activity, data)), data)
         turn = self.turn(turn_context, data)
+        outcome = as_replacement(await self.core.handle(self.card_input(turn_context.activity, data), self.asks(turn)), data)
         in_place = outcome.first(Target.REPLACE, Target.FORM)
         message = next((r for r in outcome.replies if r.to is Target.PRIVATE and is_plain(r)), None)
         rest = [r for r in outcome.replies if r is not in_place and r is not message]
@@ -218,7 +245,7 @@ class TallyTeamsBot(ActivityHandler):
 
     async def on_extension_submit(self, turn_context: TurnContext) -> InvokeResponse:
         data = dict((turn_context.activity.value or {}).get("data") or {})
-        outcome = await self.core.handle(self.card_input(turn_context.activity, data))
+        outcome = await self.core.handle(self.card_input(turn_context.activity, data), self.asks(self.turn(turn_context)))
         form = outcome.first(Target.FORM)
         if form is not None and form.form is not None:  # errors: show the form again, inside the same dialog
             return invoke_ok(self.dialog(cards.capture_card(form.form, for_dialog=True)))
@@ -251,7 +278,7 @@ class TallyTeamsBot(ActivityHandler):
                 translate.tenant_id(activity),
                 {"id": activity.recipient.id, "name": activity.recipient.name} if activity.recipient else {},
                 activity.from_property.id,
-                with_origin(card, turn.here),
+                with_origin(card, turn.here, self.seal(activity, turn.here)),
             )
         except Exception as exc:  # noqa: BLE001 - the person is told in the thread, without the private content
             log.warning("could not open a 1:1 chat for a private reply (%s)", type(exc).__name__)

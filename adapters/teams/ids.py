@@ -15,6 +15,7 @@ class DataKey(StrEnum):
     ACTION = "tally_action"
     VALUE = "tally_value"
     ORIGIN = "tally_origin"  # on cards sent to a 1:1 chat: the conversation the person was in
+    ORIGIN_SEAL = "tally_origin_seal"  # a keyed hash of the origin, so a tampered card can't redirect posts
 
 
 class InvokeName(StrEnum):

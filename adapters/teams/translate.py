@@ -44,11 +44,23 @@ def delivery_id(activity: Activity) -> str:
     return f"{conversation}|{activity.id}"
 
 
+_MESSAGE_ID = re.compile(r";messageid=\d+$")
+
+
+def conversation_id(activity: Activity) -> str:
+    """The conversation without ';messageid=…': in a channel that names the message a thread started from,
+    which is its author's message and its time, so it must never be stored beside an anonymous report."""
+    return _MESSAGE_ID.sub("", activity.conversation.id if activity.conversation else "")
+
+
 def postable_reference(activity: Activity) -> dict[str, Any]:
-    """Only what posting later needs: no user and no message id, so no stored row says who wrote, or when."""
+    """Only what posting later needs: no user, no message id and no thread, so no stored row says who wrote,
+    or when. Posts made from it later start a new thread in the channel."""
     reference = TurnContext.get_conversation_reference(activity)
     reference.user = None
     reference.activity_id = None
+    if reference.conversation is not None:
+        reference.conversation.id = conversation_id(activity)
     return serializer_helper(reference)
 
 

@@ -18,6 +18,7 @@ from tests.e2e.conftest import teams_post as post
 from tests.e2e.fake_connector import activity
 
 CHANNEL = "19:frontdesk@thread.tacv2;messageid=1700000000002"
+CHANNEL_BASE = "19:frontdesk@thread.tacv2"  # what Tally keeps: never the message a thread started from
 BOB = "29:1bob-teams-id"
 BOB_AAD = "6a1c7e44-0000-4000-8000-000000000b0b"
 ALICE_AAD = "6a1c7e44-0000-4000-8000-0000000a11ce"
@@ -45,7 +46,7 @@ async def test_in_a_teams_channel_errors_help_and_the_duplicate_question_reach_o
     assert error["body"][0].get("color") == "Attention"
     assert "Is it the same problem?" in question["body"][0]["text"]
     for action in question["actions"]:  # its buttons remember the channel the question came from
-        assert action["data"]["tally_origin"] == CHANNEL
+        assert action["data"]["tally_origin"] == CHANNEL_BASE
     assert teams.count("select count(*) from problem") == 1
 
 
@@ -217,3 +218,11 @@ async def test_app_rate_limited_is_answered_200(tally, caplog):
     }
     status, _ = await tally.slack.event(notice)
     assert status == 200 and "rate limited" in caplog.text
+
+
+async def test_with_slack_configured_and_no_teams_credentials_teams_is_not_served(tally):
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(tally.url("/api/messages"), json={"type": "message", "serviceUrl": "http://127.0.0.1:1/"}) as resp,
+    ):
+        assert resp.status == 404

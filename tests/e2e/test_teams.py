@@ -217,7 +217,8 @@ async def test_anonymous_reports_leave_no_trace_of_the_reporter_anywhere(teams):
     again = activity("message_personal", fake.service_url, id="1700000000077", text="problem again 1 x2 anon", **alice)
     await post(teams, again)
     form = {"issue": "Rota changed without notice", "options": "anon", "tally_action": "tally_submit_form"}
-    await post(teams, {**form_invoke(fake, form, "1700000000078"), **alice})
+    personal = {"conversationType": "personal", "tenantId": TENANT, "id": "a:1personal-chat-with-alice"}
+    await post(teams, {**form_invoke(fake, form, "1700000000078"), **alice, "conversation": personal})
     assert teams.count("select count(*) from problem where reporter_id is null") == 2
     assert teams.count("select sum(count) from occurrence where reporter_id is null") == 4
     dump = teams.dump()
@@ -283,3 +284,24 @@ async def test_form_submitted_through_the_fallback_shows_its_errors_in_place(tea
     assert inputs["issue"]["value"] == "Scanner offline"  # what was typed is kept
     assert any(b.get("color") == "Attention" and "x17" in b["text"] for b in update.card["body"])
     assert teams.count("select count(*) from problem") == 0
+
+
+async def test_an_anonymous_report_typed_in_a_channel_is_refused_and_leaves_no_message_id(teams):
+    """In a channel the card would answer the message typed under the reporter's name: not anonymous at all."""
+    fake = teams.connector
+    body = activity("message_channel", fake.service_url, text="<at>Tally</at> problem Bullying on the night shift anon")
+    await post(teams, body)
+    assert teams.count("select count(*) from problem") == 0
+    assert fake.of("reply") == []  # nothing in the thread
+    (told,) = fake.of("send")  # the reporter is told in their 1:1 chat
+    assert "personal chat" in told.card["body"][0]["text"] and "not stored" in told.card["body"][0]["text"]
+    assert "1700000000002" not in teams.dump()  # the thread's root message (its author's, and its time)
+    assert teams.count("select count(*) from conversation_ref where conversation_id = '19:frontdesk@thread.tacv2'") == 1
+
+
+async def test_emulator_mode_only_answers_an_emulator_on_this_machine(teams):
+    """No credentials means no token checks: a serviceUrl elsewhere would make Tally post wherever it's told."""
+    body = activity("message_personal", "https://attacker.example.com", text="problem Printer jammed")
+    status, _ = await post(teams, body)
+    assert status == 401
+    assert teams.count("select count(*) from problem") == 0 and teams.connector.sent == []

@@ -22,7 +22,7 @@ ALICE = {"id": "29:1alice-teams-id", "name": "Alice Adams", "aadObjectId": "6a1c
 BOB = {"id": "29:1bob-teams-id", "name": "Bob Brown", "aadObjectId": "6a1c7e44-0000-4000-8000-000000000b0b"}
 SIMILAR_FIRST = "Users complaining they have not received a decision letter #decisions"
 SIMILAR_SECOND = "users complain they haven't received their decision letter #decisions x2"
-THREAD = "19:frontdesk@thread.tacv2;messageid=1700000000003"  # where the near-copy was typed
+THREAD = "19:frontdesk@thread.tacv2"  # the channel the near-copy was typed in (never the message's own id)
 BOBS_CHAT = "a:1on1-29:1bob-teams-id"  # as the fake connector names the 1:1 chat it creates
 
 
@@ -183,3 +183,21 @@ async def test_the_installer_may_merge_and_someone_else_may_not(teams):
     )
     with teams.engine.connect() as conn:
         assert [r[0] for r in conn.execute(sql(owners))] == [ALICE["aadObjectId"]]
+
+
+async def test_a_tampered_origin_on_a_1on1_card_posts_nowhere_but_the_1on1(teams):
+    """The origin a 1:1 card carries is sealed: changing it can't make Tally post into another conversation."""
+    fake = teams.connector
+    await post(teams, channel_message(fake, SIMILAR_FIRST, "1700000000002"))
+    await post(teams, channel_message(fake, SIMILAR_SECOND, "1700000000003"))
+    (asked,) = fake.of("send")
+    no = next(a for a in asked.card["actions"] if a["data"]["tally_action"] == Action.NOT_SAME.value)
+    forged = {**no["data"], "tally_origin": "19:someone-elses-private-channel@thread.tacv2"}
+    press = activity("invoke_card_action", fake.service_url, id="f:invoke-forged-1", replyToId="sent-2")
+    press["from"] = BOB
+    press["conversation"] = {"conversationType": "personal", "tenantId": TENANT, "id": BOBS_CHAT}
+    press["value"]["action"] = {"type": "Action.Execute", "title": no["title"], "verb": no["verb"], "data": forged}
+    status, _ = await post(teams, press)
+    assert status == 200
+    assert all("someone-elses" not in s.conversation_id for s in fake.sent)
+    assert fake.of("send")[-1].conversation_id == BOBS_CHAT  # the card stays in Bob's own chat

@@ -270,3 +270,25 @@ async def test_an_anonymous_form_refused_then_sent_again_after_inviting_tally_is
     core.recent.shorten(core._key(form) or "", 0)  # as if the person took a minute to invite Tally
     (card,) = (await core.handle(form, Asks(can_post=True))).replies
     assert card.kind is ReplyKind.CARD and len(data.problems) == 1
+
+
+async def test_a_platform_too_slow_to_answer_is_taken_as_no_within_slacks_deadline(core, data, monkeypatch):
+    import asyncio
+    import time as clock
+
+    import bot.core
+
+    monkeypatch.setattr(bot.core, "ASK_TIMEOUT", 0.2)
+
+    class Slow:
+        async def is_admin(self) -> bool:
+            await asyncio.sleep(30)
+            return True
+
+        async def can_post_here(self) -> bool:
+            await asyncio.sleep(30)
+            return True
+
+    started = clock.perf_counter()
+    (reply,) = (await core.handle(typed("problem Bullying anon"), Slow())).replies
+    assert clock.perf_counter() - started < 2 and "not stored" in reply.text and data.problems == []
