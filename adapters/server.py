@@ -60,6 +60,7 @@ async def database(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        app[CORE].close()
         engine.dispose()
 
 

@@ -9,6 +9,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -26,7 +27,9 @@ from storage.model import Platform
 
 log = logging.getLogger("tally.core")
 ASK_TIMEOUT = 1.5  # seconds the platform gets to answer a question, inside Slack's 3-second deadline
-RETRY_WINDOW = 30.0  # seconds a refused input's delivery id stays claimed: long enough for a platform's retry
+RETRY_WINDOW = 30.0
+WRITER_THREADS = 4
+READER_THREADS = 4  # seconds a refused input's delivery id stays claimed: long enough for a platform's retry
 
 CANT_POST_ANONYMOUSLY = (
     "Tally can't post here, so your anonymous report was not stored. "
@@ -95,6 +98,10 @@ class Core:
         self.dispatcher = dispatcher or Dispatcher()
         self.background = background or Background()
         self.recent = RecentDeliveries()
+        # Writers wait for each other (SQLite has one writer at a time; PostgreSQL locks a workspace's counter),
+        # so they get threads of their own: a list or a help never queues behind them.
+        self.writers = ThreadPoolExecutor(max_workers=WRITER_THREADS, thread_name_prefix="tally-write")
+        self.readers = ThreadPoolExecutor(max_workers=READER_THREADS, thread_name_prefix="tally-read")
 
     async def handle(self, done: i.Input, platform: i.Platform | None = None) -> Outcome:
         """Never raises: whatever happens, the person gets an answer that says what to do."""
@@ -110,7 +117,8 @@ class Core:
             if key is not None:
                 self.recent.shorten(key, RETRY_WINDOW)
             return self._outcome(done, Result((command,)))
-        result = await asyncio.to_thread(self.bus.run, command)
+        pool = self.writers if command.writes else self.readers
+        result = await asyncio.get_running_loop().run_in_executor(pool, self.bus.run, command)
         if result.failed and key is not None:
             self.recent.release(key)
         elif key is not None and result.replies and all(r.kind is ReplyKind.ERROR for r in result.replies):
@@ -118,6 +126,11 @@ class Core:
         if result.events:
             self.background.spawn(self.dispatcher.dispatch(result.events), "notifications")
         return self._outcome(done, result)
+
+    def close(self) -> None:
+        """Let the worker threads go (the app factory calls it at shutdown)."""
+        self.writers.shutdown(wait=True)
+        self.readers.shutdown(wait=True)
 
     def _key(self, done: i.Input) -> str | None:
         """A keyed hash: the platform's own id (which can lead back to a person) is never stored."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from storage.model import Problem
 
@@ -25,14 +26,19 @@ def _stem(word: str) -> str:
     return word
 
 
-def _stems(text: str) -> list[str]:
-    return [_stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP]
+@lru_cache(maxsize=8192)
+def _stems(text: str) -> tuple[str, ...]:
+    """Cached: the same open problems are compared with every new report in their area."""
+    return tuple(_stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP)
 
 
-def _score(sa: list[str], sb: list[str]) -> float:
+def _score(sa: tuple[str, ...], sb: tuple[str, ...]) -> float:
     if not sa or not sb:
         return 0.0
-    jaccard = len(set(sa) & set(sb)) / len(set(sa) | set(sb))
+    common = set(sa) & set(sb)
+    if not common:  # a misspelling of the same words still shares some: no word in common is no match
+        return 0.0
+    jaccard = len(common) / len(set(sa) | set(sb))
     if jaccard >= THRESHOLD:
         return jaccard
     # Spelling is the expensive test: run it only when the cheap upper bounds allow a match.

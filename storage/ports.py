@@ -105,6 +105,12 @@ class OccurrenceRepository(abc.ABC):
         """Totals per problem id over [start, end], both inclusive and optional."""
 
     @abc.abstractmethod
+    def totals_since(
+        self, workspace_id: int, problem_ids: Sequence[int], since: date
+    ) -> dict[int, tuple[Totals, Totals]]:
+        """(since `since`, all time) per problem id, in one pass: what a card shows."""
+
+    @abc.abstractmethod
     def move(self, workspace_id: int, from_problem_id: int, to_problem_id: int) -> int: ...
 
 

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import BigInteger, cast, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from storage import ports
+from storage import statements as sql
 from storage.model import (
     Area,
     AuditEvent,
@@ -36,6 +40,7 @@ from storage.tables import (
     SlackOAuthStateRow,
     WorkspaceOwnerRow,
     WorkspaceRow,
+    utcnow,
 )
 
 
@@ -57,41 +62,34 @@ class SqlWorkspaces(ports.WorkspaceRepository):
         self.session = session
 
     def find(self, platform: Platform, external_id: str) -> Workspace | None:
-        row = self.session.scalars(
-            select(WorkspaceRow).where(WorkspaceRow.platform == platform.value, WorkspaceRow.external_id == external_id)
+        row = self.session.execute(
+            sql.WORKSPACE_BY_REF, {"platform": platform.value, "external_id": external_id}
         ).first()
         return _workspace(row) if row else None
 
     def get_or_create(self, platform: Platform, external_id: str, defaults: WorkspaceDefaults) -> Workspace:
-        query = select(WorkspaceRow).where(
-            WorkspaceRow.platform == platform.value, WorkspaceRow.external_id == external_id
-        )
-        row = self.session.scalars(query).first()
-        if row is None:
-            # A concurrent first request may create it too: insert in a savepoint and re-read.
-            try:
-                with self.session.begin_nested():
-                    row = WorkspaceRow(
-                        platform=platform.value,
-                        external_id=external_id,
-                        hourly_cost=defaults.hourly_cost,
-                        currency=defaults.currency,
-                        timezone=defaults.timezone,
-                    )
-                    self.session.add(row)
-                    self.session.flush()
-            except IntegrityError:
-                row = self.session.scalars(query).one()
+        if found := self.find(platform, external_id):
+            return found
+        # Its first request: a concurrent one may create it too, so insert in a savepoint and re-read.
+        try:
+            with self.session.begin_nested():
+                row = WorkspaceRow(
+                    platform=platform.value,
+                    external_id=external_id,
+                    hourly_cost=defaults.hourly_cost,
+                    currency=defaults.currency,
+                    timezone=defaults.timezone,
+                )
+                self.session.add(row)
+                self.session.flush()
+        except IntegrityError:
+            created = self.find(platform, external_id)
+            assert created is not None, "a workspace that made the insert fail must be there to read"
+            return created
         return _workspace(row)
 
     def next_problem_number(self, workspace_id: int) -> int:
-        stmt = (
-            update(WorkspaceRow)
-            .where(WorkspaceRow.id == workspace_id)
-            .values(problem_seq=WorkspaceRow.problem_seq + 1)
-            .returning(WorkspaceRow.problem_seq)
-        )
-        return int(self.session.execute(stmt).scalar_one())
+        return int(self.session.execute(sql.NEXT_PROBLEM_NUMBER, {"ws": workspace_id}).scalar_one())
 
     def owners(self, workspace_id: int) -> set[str]:
         rows = self.session.scalars(
@@ -114,10 +112,8 @@ class SqlAreas(ports.AreaRepository):
         self.session = session
 
     def by_slug(self, workspace_id: int, slug: str) -> Area | None:
-        row = self.session.scalars(
-            select(AreaRow).where(AreaRow.workspace_id == workspace_id, AreaRow.slug == slug)
-        ).first()
-        return _area(row) if row else None
+        row = self.session.execute(sql.AREA_BY_SLUG, {"ws": workspace_id, "slug": slug}).first()
+        return Area(row.id, row.workspace_id, row.name, row.slug) if row else None
 
     def get(self, workspace_id: int, area_id: int) -> Area | None:
         row = self.session.get(AreaRow, area_id)
@@ -173,14 +169,13 @@ class SqlProblems(ports.ProblemRepository):
     def add(self, problem: Problem) -> Problem:
         row = ProblemRow(workspace_id=problem.workspace_id, number=problem.number, title=problem.title)
         _copy_problem(problem, row)
-        self.session.add(row)
-        self.session.flush()
-        return _problem(row)
+        values = {c.name: getattr(row, c.name) for c in sql.P.c if c.name != "id"}
+        values["created_at"] = utcnow()
+        new_id = self.session.execute(sql.INSERT_PROBLEM, values).scalar_one()
+        return replace(problem, id=int(new_id), created_at=values["created_at"])
 
     def get(self, workspace_id: int, number: int) -> Problem | None:
-        row = self.session.scalars(
-            select(ProblemRow).where(ProblemRow.workspace_id == workspace_id, ProblemRow.number == number)
-        ).first()
+        row = self.session.execute(sql.PROBLEM_BY_NUMBER, {"ws": workspace_id, "number": number}).first()
         return _problem(row) if row else None
 
     def get_by_id(self, workspace_id: int, problem_id: int) -> Problem | None:
@@ -214,14 +209,15 @@ class SqlProblems(ports.ProblemRepository):
         return [_problem(r) for r in rows]
 
     def open_in_area(self, workspace_id: int, area_id: int | None, limit: int = 500) -> list[Problem]:
-        area = ProblemRow.area_id.is_(None) if area_id is None else ProblemRow.area_id == area_id
-        query = select(ProblemRow).where(
-            ProblemRow.workspace_id == workspace_id,
-            ProblemRow.status.in_([s.value for s in Status if s.is_open]),
-            area,
-        )
-        rows = self.session.scalars(query.order_by(ProblemRow.number.desc()).limit(limit))
-        return [_problem(r) for r in rows]
+        """Plain rows, not ORM objects: the duplicate check reads only words, and reads many."""
+        if area_id is None:
+            rows = self.session.execute(sql.OPEN_IN_NO_AREA, {"ws": workspace_id, "limit": limit})
+        else:
+            rows = self.session.execute(sql.OPEN_IN_AREA, {"ws": workspace_id, "area": area_id, "limit": limit})
+        return [
+            Problem(workspace_id, number, title, description, area_id=area_id, status=Status(status), id=pid)
+            for pid, number, title, description, status in rows
+        ]
 
 
 def _occurrence(row: OccurrenceRow) -> Occurrence:
@@ -239,22 +235,41 @@ def _occurrence(row: OccurrenceRow) -> Occurrence:
     )
 
 
+_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+
+
 class SqlOccurrences(ports.OccurrenceRepository):
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def add(self, occurrence: Occurrence) -> Occurrence:
-        row = OccurrenceRow(
-            workspace_id=occurrence.workspace_id,
-            problem_id=occurrence.problem_id,
-            occurred_on=occurrence.occurred_on,
-            count=occurrence.count,
-            effort_minutes=occurrence.effort_minutes,
-            users_affected=occurrence.users_affected,
-            reporter_id=occurrence.reporter_id,
-            note=occurrence.note,
-            delivery_id=occurrence.delivery_id,
-        )
+        values = {
+            "workspace_id": occurrence.workspace_id,
+            "problem_id": occurrence.problem_id,
+            "occurred_on": occurrence.occurred_on,
+            "count": occurrence.count,
+            "effort_minutes": occurrence.effort_minutes,
+            "users_affected": occurrence.users_affected,
+            "reporter_id": occurrence.reporter_id,
+            "note": occurrence.note,
+            "delivery_id": occurrence.delivery_id,
+        }
+        upsert = _INSERTS.get(self.session.get_bind().dialect.name)
+        if occurrence.delivery_id and upsert is not None:
+            # One statement, no savepoint: a copy of this delivery already stored (or being stored, which
+            # PostgreSQL waits for) makes it insert nothing.
+            self.session.flush()  # the problem it belongs to, if that is new
+            stmt = (
+                upsert(OccurrenceRow)
+                .values(**values)
+                .on_conflict_do_nothing(index_elements=["workspace_id", "delivery_id"])
+                .returning(OccurrenceRow.id)
+            )
+            new_id = self.session.execute(stmt).scalar()
+            if new_id is None:
+                raise ports.DuplicateDelivery(occurrence.delivery_id)
+            return replace(occurrence, id=int(new_id))
+        row = OccurrenceRow(**values)
         try:
             with self.session.begin_nested():
                 self.session.add(row)
@@ -297,6 +312,15 @@ class SqlOccurrences(ports.OccurrenceRepository):
         rows = self.session.execute(query.group_by(o.problem_id))
         return {pid: Totals(int(c or 0), int(m or 0), int(u or 0)) for pid, c, m, u in rows}
 
+    def totals_since(
+        self, workspace_id: int, problem_ids: Sequence[int], since: date
+    ) -> dict[int, tuple[Totals, Totals]]:
+        params = {"ws": workspace_id, "ids": list(problem_ids), "since": since}
+        return {
+            pid: (Totals(int(a or 0), int(b or 0), int(c or 0)), Totals(int(d or 0), int(e or 0), int(f or 0)))
+            for pid, a, b, c, d, e, f in self.session.execute(sql.TOTALS_SINCE, params)
+        }
+
     def move(self, workspace_id: int, from_problem_id: int, to_problem_id: int) -> int:
         result = self.session.execute(
             update(OccurrenceRow)
@@ -311,14 +335,16 @@ class SqlAudit(ports.AuditRepository):
         self.session = session
 
     def add(self, event: AuditEvent) -> None:
-        self.session.add(
-            AuditRow(
-                workspace_id=event.workspace_id,
-                actor_id=event.actor_id,
-                action=event.action,
-                subject=event.subject,
-                detail=event.detail,
-            )
+        self.session.execute(
+            sql.INSERT_AUDIT,
+            {
+                "workspace_id": event.workspace_id,
+                "at": utcnow(),
+                "actor_id": event.actor_id,
+                "action": event.action,
+                "subject": event.subject,
+                "detail": event.detail,
+            },
         )
 
     def list(self, workspace_id: int, limit: int = 100) -> list[AuditEvent]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -23,13 +25,22 @@ class SqlUnitOfWork(ports.UnitOfWork):
     """`write=False` for a unit of work that only reads: on SQLite its transaction begins deferred,
     so it never takes, nor waits for, the write lock (see storage.engine)."""
 
-    def __init__(self, engine: Engine, write: bool = True, cipher: TokenCipher | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        write: bool = True,
+        cipher: TokenCipher | None = None,
+        writers: threading.Lock | None = None,
+    ) -> None:
         self.engine = engine
         self.write = write
         self.cipher = cipher
+        self.writers = writers if write else None
         self.session: Session | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
+        if self.writers is not None:
+            self.writers.acquire()
         bind = self.engine if self.write else reading(self.engine)
         self.session = Session(bind, expire_on_commit=False)
         self.workspaces = SqlWorkspaces(self.session)
@@ -48,6 +59,8 @@ class SqlUnitOfWork(ports.UnitOfWork):
         finally:
             self.session.close()
             self.session = None
+            if self.writers is not None:
+                self.writers.release()
 
     def commit(self) -> None:
         assert self.session is not None
@@ -68,6 +81,13 @@ class SqlUnitOfWorkFactory:
         self.engine = engine
         self.cipher = cipher
         self._reading = reading(engine)
+        # SQLite has one writer at a time, and a writer that finds the lock taken sleeps and polls (backing
+        # off to 100 ms), so under load newcomers keep winning and some wait seconds. Writers of this
+        # process queue here instead, each handed the lock the moment the last lets it go; SQLite's own
+        # lock still arbitrates between processes.
+        self._writers = threading.Lock() if engine.dialect.name == "sqlite" else None
 
     def __call__(self, write: bool = True) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine if write else self._reading, write=write, cipher=self.cipher)
+        if not write:
+            return SqlUnitOfWork(self._reading, write=False, cipher=self.cipher)
+        return SqlUnitOfWork(self.engine, write=True, cipher=self.cipher, writers=self._writers)

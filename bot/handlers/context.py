@@ -11,7 +11,7 @@ from bot.cards import ProblemView
 from bot.errors import AlreadyDelivered, BadInput, NotFound
 from bot.grammar import MAX_DAYS_BACK, slugify
 from bot.impact import week_start
-from storage.model import Area, AuditEvent, Problem, Totals, Workspace, WorkspaceDefaults
+from storage.model import Area, AuditEvent, Occurrence, Problem, Totals, Workspace, WorkspaceDefaults
 from storage.ports import UnitOfWork
 
 
@@ -84,19 +84,32 @@ def find_area(ctx: Context, ws: Workspace, name: str | None) -> Area | None:
 
 
 def views(ctx: Context, ws: Workspace, problems: list[Problem]) -> list[ProblemView]:
-    """Problems with this week's and all-time tallies, in two queries however many there are."""
+    """Problems with this week's and all-time tallies, in one query however many there are."""
     ids = [p.id for p in problems if p.id is not None]
     if not ids:
         return []
-    start = week_start(today(ctx, ws), ws.week_start)
-    week = ctx.uow.occurrences.totals(ws.id, ids, start=start)
-    total = ctx.uow.occurrences.totals(ws.id, ids)
-    names = {a.id: a.name for a in ctx.uow.areas.list(ws.id)}
+    tallies = ctx.uow.occurrences.totals_since(ws.id, ids, week_start(today(ctx, ws), ws.week_start))
+    names = area_names(ctx, ws, {p.area_id for p in problems if p.area_id is not None})
+    empty = (Totals(), Totals())
     return [
-        ProblemView(p, names.get(p.area_id) if p.area_id else None, week.get(p.id, Totals()), total.get(p.id, Totals()))
+        ProblemView(p, names.get(p.area_id) if p.area_id else None, *tallies.get(p.id, empty))
         for p in problems
         if p.id is not None
     ]
+
+
+def area_names(ctx: Context, ws: Workspace, ids: set[int]) -> dict[int, str]:
+    """A card needs one area's name: look that one up, not every area the workspace has."""
+    if len(ids) <= 2:
+        return {a.id: a.name for area_id in ids if (a := ctx.uow.areas.get(ws.id, area_id))}
+    return {a.id: a.name for a in ctx.uow.areas.list(ws.id)}
+
+
+def new_view(ctx: Context, ws: Workspace, problem: Problem, area: Area | None, first: Occurrence) -> ProblemView:
+    """A problem just created has only the occurrence just stored: its card needs no query."""
+    tally = Totals(first.count, first.count * first.effort_minutes, first.count * first.users_affected)
+    this_week = first.occurred_on >= week_start(today(ctx, ws), ws.week_start)
+    return ProblemView(problem, area.name if area else None, tally if this_week else Totals(), tally)
 
 
 def view(ctx: Context, ws: Workspace, problem: Problem) -> ProblemView:

@@ -7,7 +7,7 @@ from dataclasses import asdict, replace
 from bot import commands as c
 from bot.cards import duplicate_question, problem_card, problem_line
 from bot.dedupe import most_similar
-from bot.errors import Conflict, NotAllowed
+from bot.errors import AlreadyDelivered, Conflict, NotAllowed
 from bot.events import ProblemStatusChanged
 from bot.grammar import slugify
 from bot.handlers.context import (
@@ -17,6 +17,7 @@ from bot.handlers.context import (
     follow_merges,
     get_problem,
     is_admin,
+    new_view,
     not_delivered_before,
     resolve_date,
     today,
@@ -44,19 +45,20 @@ def _reporter(cmd: c.Command, anonymous: bool) -> str | None:
     return None if anonymous else cmd.actor.user_id
 
 
-def _stored(ctx: Context, occurrence: Occurrence) -> bool:
-    """False when a concurrent copy of the same delivery got there first; this transaction is undone."""
+def _store(ctx: Context, occurrence: Occurrence) -> None:
+    """A copy of the same delivery stored before (a platform's retry), or just now by a concurrent copy,
+    means this one is neither stored nor answered; the unit of work is undone."""
     try:
         ctx.uow.occurrences.add(occurrence)
-    except DuplicateDelivery:
+    except DuplicateDelivery as exc:
         ctx.uow.rollback()
-        return False
-    return True
+        raise AlreadyDelivered(occurrence.delivery_id or "") from exc
 
 
 def report_problem(cmd: c.ReportProblem, ctx: Context) -> Reply:
+    """A retry is caught where its occurrence would be stored, or, when it matches its own first copy, by
+    the duplicate check: no query for it up front."""
     ws = workspace(ctx, cmd.ws)
-    not_delivered_before(ctx, ws, cmd.delivery_id)
     day = resolve_date(ctx, ws, cmd.when)
     area = find_area(ctx, ws, cmd.area)
     footer = ""
@@ -95,10 +97,9 @@ def report_problem(cmd: c.ReportProblem, ctx: Context) -> Reply:
         reporter_id=problem.reporter_id,
         delivery_id=cmd.delivery_id,
     )
-    if not _stored(ctx, occurrence):
-        return report_problem(cmd, ctx)
+    _store(ctx, occurrence)
     audit(ctx, ws, "problem.created", f"#{problem.number}", problem.reporter_id, count=cmd.count)
-    card = problem_card(view(ctx, ws, problem), ws, Target.CONVERSATION, footer=footer)
+    card = problem_card(new_view(ctx, ws, problem, area, occurrence), ws, Target.CONVERSATION, footer=footer)
     return replace(card, anonymous=cmd.anonymous)
 
 
@@ -114,7 +115,6 @@ def _question_payload(cmd: c.ReportProblem) -> dict:
 
 def log_occurrence(cmd: c.LogOccurrence, ctx: Context, to: Target = Target.PRIVATE) -> Reply:
     ws = workspace(ctx, cmd.ws)
-    not_delivered_before(ctx, ws, cmd.delivery_id)
     asked = get_problem(ctx, ws, cmd.number)
     problem = follow_merges(ctx, ws, asked)
     day = resolve_date(ctx, ws, cmd.when)
@@ -130,8 +130,7 @@ def log_occurrence(cmd: c.LogOccurrence, ctx: Context, to: Target = Target.PRIVA
         note=cmd.note,
         delivery_id=cmd.delivery_id,
     )
-    if not _stored(ctx, occurrence):
-        return log_occurrence(cmd, ctx, to)
+    _store(ctx, occurrence)
     audit(ctx, ws, "occurrence.logged", f"#{problem.number}", occurrence.reporter_id, count=cmd.count)
     notes = [f"Logged {plural(cmd.count, 'more time')} on {day.isoformat()}."]
     if asked.number != problem.number:

@@ -6,13 +6,13 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
 
 from storage.conversations import ConversationStore
-from storage.model import Platform, Problem, Status, WorkspaceDefaults
+from storage.model import Occurrence, Platform, Problem, Status, Totals, WorkspaceDefaults
 from storage.secrets import SecretKeyError, TokenCipher
 from storage.slack_installations import SlackInstallations
 from storage.uow import SqlUnitOfWorkFactory
@@ -66,6 +66,27 @@ def test_open_in_area_filters_area_status_and_workspace_newest_first(engine):
         assert [p.number for p in uow.problems.open_in_area(ws, front, limit=1)] == [4]
         assert uow.problems.open_in_area(ws, elsewhere) == []  # another workspace's area
         assert [p.title for p in uow.problems.open_in_area(other, None)] == ["p2"]
+
+
+def test_totals_since_gives_the_recent_and_the_all_time_tally_in_one_pass(engine):
+    units = SqlUnitOfWorkFactory(engine)
+    with units() as uow:
+        ws = uow.workspaces.get_or_create(Platform.CONSOLE, "here", WorkspaceDefaults()).id
+        one = uow.problems.add(Problem(ws, 1, "p1")).id
+        two = uow.problems.add(Problem(ws, 2, "p2")).id
+        quiet = uow.problems.add(Problem(ws, 3, "p3")).id
+        for problem_id, day, count, effort, users in (
+            (one, date(2026, 11, 16), 17, 30, 1),
+            (one, date(2026, 11, 10), 3, 10, 2),
+            (two, date(2026, 11, 1), 1_000_000, 1440, 1_000_000),  # sums past 32 bits
+        ):
+            uow.occurrences.add(Occurrence(ws, problem_id, day, count, effort, users))
+        uow.commit()
+    with units(write=False) as uow:
+        tallies = uow.occurrences.totals_since(ws, [one, two, quiet], date(2026, 11, 16))
+    assert tallies[one] == (Totals(17, 510, 17), Totals(20, 540, 23))
+    assert tallies[two] == (Totals(), Totals(1_000_000, 1_440_000_000, 1_000_000_000_000))
+    assert quiet not in tallies
 
 
 # Conversation references ----------------------------------------------------------------------

@@ -184,6 +184,12 @@ class FakeOccurrences(ports.OccurrenceRepository):
             out[o.problem_id] = out.get(o.problem_id, Totals()) + add
         return out
 
+    def totals_since(
+        self, workspace_id: int, problem_ids: Sequence[int], since: date
+    ) -> dict[int, tuple[Totals, Totals]]:
+        recent = self.totals(workspace_id, problem_ids, start=since)
+        return {pid: (recent.get(pid, Totals()), t) for pid, t in self.totals(workspace_id, problem_ids).items()}
+
     def move(self, workspace_id: int, from_problem_id: int, to_problem_id: int) -> int:
         moved = 0
         for o in self.data.occurrences:
