@@ -48,6 +48,7 @@ lint: install-test
 
 bench: install-test
 	$(BIN)/python bench/bench_capture.py --postgres
+	$(BIN)/python bench/bench_slash.py --requests 2000 --concurrency 1,20 --postgres
 
 teams-package: install
 	$(BIN)/python -m adapters.teams.package

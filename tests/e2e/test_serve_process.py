@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import sqlite3
 import sys
 
 import aiohttp
@@ -71,3 +72,5 @@ async def test_verbose_serve_keeps_tokens_secrets_and_anonymous_reporters_out_of
     assert "DEBUG tally.bus: ReportProblem handled" in log, log[-3000:]  # -v really is on
     for secret in (INSTALLED_TOKEN, CLIENT_SECRET, SECRET_KEY, SIGNING_SECRET, "one-time-code", "U0WHISTLE"):
         assert secret not in log, secret
+    with sqlite3.connect(tmp_path / "tally.db") as db:  # the anonymous repeat really was stored, with no name
+        assert db.execute("select sum(count), count(reporter_id) from occurrence").fetchone() == (2, 0)
