@@ -14,6 +14,20 @@ from bot.handlers.buttons import press_button
 from bot.handlers.context import Context
 from bot.handlers.forms import open_capture_form, submit_capture_form
 from bot.handlers.home import show_home
+from bot.handlers.ideas import (
+    add_evidence,
+    decide_idea,
+    estimate_idea,
+    list_ideas,
+    manage_owners,
+    merge_ideas,
+    move_idea,
+    propose_idea,
+    record_root_cause,
+    show_agenda,
+    show_idea,
+    vote_for_idea,
+)
 from bot.handlers.owners import claim_first_ownership
 from bot.handlers.problems import (
     list_problems,
@@ -25,6 +39,7 @@ from bot.handlers.problems import (
     top_problems,
 )
 from bot.help import PROBLEM_HELP
+from bot.idea_help import IDEA_HELP, TALLY_HELP
 from bot.replies import Reply, ReplyKind
 from storage.model import WorkspaceDefaults
 from storage.ports import UnitOfWork
@@ -35,7 +50,8 @@ Replies = Reply | tuple[Reply, ...]
 
 
 def show_help(cmd: c.ShowHelp, ctx: Context) -> Reply:
-    return Reply(text=PROBLEM_HELP, kind=ReplyKind.HELP)
+    text = {"idea": IDEA_HELP, "tally": f"{PROBLEM_HELP}\n\n{TALLY_HELP}"}.get(cmd.topic, PROBLEM_HELP)
+    return Reply(text=text, kind=ReplyKind.HELP)
 
 
 HANDLERS: dict[type[c.Command], Callable[[c.Command, Context], Replies]] = {  # type: ignore[dict-item]
@@ -52,6 +68,18 @@ HANDLERS: dict[type[c.Command], Callable[[c.Command, Context], Replies]] = {  # 
     c.ShowHome: show_home,
     c.PressButton: press_button,
     c.ClaimFirstOwnership: claim_first_ownership,
+    c.ProposeIdea: propose_idea,
+    c.ShowIdea: show_idea,
+    c.ListIdeas: list_ideas,
+    c.VoteForIdea: vote_for_idea,
+    c.AddEvidence: add_evidence,
+    c.RecordRootCause: record_root_cause,
+    c.EstimateIdea: estimate_idea,
+    c.MoveIdea: move_idea,
+    c.DecideIdea: decide_idea,
+    c.MergeIdeas: merge_ideas,
+    c.ShowAgenda: show_agenda,
+    c.ManageOwners: manage_owners,
 }
 
 

@@ -54,7 +54,10 @@ def problem_card(view: ProblemView, ws: Workspace, to: Target, footer: str = "")
     p = view.problem
     buttons: tuple[Button, ...] = ()
     if p.status.is_open:
-        buttons = (Button("Happened again", Action.HAPPENED_AGAIN, str(p.number), primary=True),)
+        buttons = (
+            Button("Happened again", Action.HAPPENED_AGAIN, str(p.number), primary=True),
+            Button("Propose a fix", Action.PROPOSE_FIX, str(p.number)),
+        )
     return Reply(
         text=problem_title(p),
         kind=ReplyKind.CARD,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from storage.model import ImpactArea, Platform, Status
 
@@ -135,3 +136,88 @@ class PressButton(Command):
     action: str = ""
     value: str = ""
     delivery_id: str | None = None
+
+
+# --- ideas and the '3 I' forum ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProposeIdea(Command):
+    text: str = ""
+    problems: tuple[int, ...] = ()  # problem numbers the idea would fix
+    anonymous: bool = False
+    delivery_id: str | None = None
+    skip_duplicate_check: bool = False
+
+
+@dataclass(frozen=True)
+class ShowIdea(Command):
+    writes = False
+    number: int = 0
+
+
+@dataclass(frozen=True)
+class ListIdeas(Command):
+    writes = False
+    which: str = "open"  # open, information, insight, improve, decided, all
+
+
+@dataclass(frozen=True)
+class VoteForIdea(Command):
+    number: int = 0
+    vote: bool = True  # False: take the vote back
+    from_card: bool = False  # pressed on the idea's card, which is then updated in place
+
+
+@dataclass(frozen=True)
+class AddEvidence(Command):
+    number: int = 0
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class RecordRootCause(Command):
+    number: int = 0
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class EstimateIdea(Command):
+    number: int = 0
+    reduction_pct: Decimal | None = None
+    cost: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class MoveIdea(Command):
+    number: int = 0
+    stage: str = ""
+    requires_admin = True
+
+
+@dataclass(frozen=True)
+class DecideIdea(Command):
+    number: int = 0
+    decision: str = ""
+    reason: str = ""
+    review: DateSpec | None = None  # an experiment's review date
+    requires_admin = True
+
+
+@dataclass(frozen=True)
+class MergeIdeas(Command):
+    source: int = 0
+    target: int = 0
+    requires_admin = True
+
+
+@dataclass(frozen=True)
+class ShowAgenda(Command):
+    writes = False
+
+
+@dataclass(frozen=True)
+class ManageOwners(Command):
+    change: str = "list"  # list, add or remove
+    user_id: str = ""
+    requires_admin = True

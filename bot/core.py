@@ -17,7 +17,7 @@ from bot import commands as c
 from bot import inputs as i
 from bot.bus import MessageBus, Result
 from bot.errors import TallyError, reply_for_error
-from bot.grammar import parse_line, parse_problem, parse_tally
+from bot.grammar import parse_idea, parse_line, parse_problem, parse_tally
 from bot.help import spell
 from bot.ids import Action, FormField, FormOption
 from bot.notify import Dispatcher
@@ -172,6 +172,8 @@ def to_command(done: i.Input, delivery: str | None) -> c.Command:
             return parse_problem(done.text, ws, actor, delivery)
         case i.Typed(command="tally"):
             return parse_tally(done.text, ws, actor)
+        case i.Typed(command="idea"):
+            return parse_idea(done.text, ws, actor, delivery)
         case i.Typed():
             return parse_line(done.text, ws, actor, delivery)
         case i.Pressed():
@@ -189,14 +191,15 @@ def to_command(done: i.Input, delivery: str | None) -> c.Command:
 
 def posts_anonymously(command: c.Command) -> bool:
     """Would this command post an anonymous report's card into the conversation?"""
-    if isinstance(command, c.ReportProblem):
+    if isinstance(command, c.ReportProblem | c.ProposeIdea):
         return command.anonymous
     if isinstance(command, c.SubmitCaptureForm):
         return FormOption.ANONYMOUS.value in (command.values.get(FormField.OPTIONS) or ())
-    if isinstance(command, c.PressButton) and command.action == Action.NOT_SAME:
+    if isinstance(command, c.PressButton) and command.action in (Action.NOT_SAME, Action.NEW_IDEA):
         try:
-            return bool(json.loads(command.value)["report"]["anonymous"])
-        except (ValueError, KeyError, TypeError):
+            held = json.loads(command.value)
+            return bool((held.get("report") or held.get("idea"))["anonymous"])
+        except (ValueError, KeyError, TypeError, AttributeError):
             return False
     return False
 

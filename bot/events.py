@@ -17,3 +17,17 @@ class ProblemStatusChanged:
     after: Status
     reporter_id: str | None  # None for an anonymous report: nobody to tell
     changed_by: str
+
+
+@dataclass(frozen=True)
+class IdeaChanged:
+    """An idea moved stage, was decided, or was merged: its proposer and voters are told, with the reason."""
+
+    ws: WorkspaceRef
+    number: int
+    title: str
+    what: str  # "moved to insight", "approved", "merged into I3 …"
+    reason: str
+    proposer_id: str | None  # None when proposed anonymously: nobody to tell
+    voters: tuple[str, ...]
+    changed_by: str

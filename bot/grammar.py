@@ -455,10 +455,17 @@ def parse_problem(text: str, ws: c.WorkspaceRef, actor: c.Actor, delivery_id: st
 
 
 def parse_tally(text: str, ws: c.WorkspaceRef, actor: c.Actor) -> c.Command:
-    words = text.split()
-    if not words or words[0].lower() == "help":
-        return c.ShowHelp(ws=ws, actor=actor, topic="tally")
-    raise BadInput(f"'/tally {words[0]}' isn't something I can do yet.", "Try /tally help to see what I can do.")
+    """Everything after '/tally' (help, agenda, owners): bot/idea_grammar.py reads it."""
+    from bot.idea_grammar import parse_tally as tally
+
+    return tally(text, ws, actor)
+
+
+def parse_idea(text: str, ws: c.WorkspaceRef, actor: c.Actor, delivery_id: str | None = None) -> c.Command:
+    """Everything after '/idea': bot/idea_grammar.py reads it."""
+    from bot.idea_grammar import parse_idea as idea
+
+    return idea(text, ws, actor, delivery_id)
 
 
 COMMAND_WORDS = {"problem": parse_problem, "problems": parse_problem}
@@ -471,6 +478,8 @@ def parse_line(line: str, ws: c.WorkspaceRef, actor: c.Actor, delivery_id: str |
     word = word.lower()
     if word in COMMAND_WORDS:
         return parse_problem(rest, ws, actor, delivery_id)
+    if word in ("idea", "ideas"):
+        return parse_idea(rest, ws, actor, delivery_id)
     if word == "tally":
         return parse_tally(rest, ws, actor)
     if word in ("help", "?", ""):

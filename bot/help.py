@@ -46,7 +46,7 @@ PROBLEM_HELP = "\n".join(
     ]
 )
 
-COMMANDS_HELP = "Commands: /problem … and /tally help."
+COMMANDS_HELP = "Commands: /problem …, /idea … and /tally help."
 
 # A command word at the start of a word: not inside a URL or a path (https://x/problem), nor part of
 # a longer word (/problems, /problem-solving). Markdown and quotes may come just before it.

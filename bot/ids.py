@@ -9,6 +9,12 @@ class Action(StrEnum):
     HAPPENED_AGAIN = "problem_happened_again"
     SAME_AS = "problem_same_as"
     NOT_SAME = "problem_not_same"
+    PROPOSE_FIX = "problem_propose_fix"
+    VOTE = "idea_vote"
+    UNVOTE = "idea_unvote"
+    ADD_EVIDENCE = "idea_add_evidence"
+    VOTE_INSTEAD = "idea_vote_instead"  # 'vote for I<n> instead?': vote for the open idea the new one matched
+    NEW_IDEA = "idea_new_anyway"  # no: propose the new idea after all
 
 
 class FormField(StrEnum):

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 from bot.commands import WorkspaceRef
-from bot.events import ProblemStatusChanged
+from bot.events import IdeaChanged, ProblemStatusChanged
 from bot.replies import Reply, Target
 from storage.model import Platform, Status
 
@@ -33,7 +33,26 @@ def notifications(event: object) -> list[Reply]:
         if said and event.reporter_id and event.reporter_id != event.changed_by:
             text = f"#{event.number} {event.title}, which you reported, has been {said}. Thank you for logging it."
             return [Reply(text=text, to=Target.DIRECT, recipient=event.reporter_id, problem_number=event.number)]
+    if isinstance(event, IdeaChanged):
+        return idea_notifications(event)
     return []
+
+
+def idea_notifications(event: IdeaChanged) -> list[Reply]:
+    """The proposer and everyone who voted, each once, never the person who made the change."""
+    told: list[Reply] = []
+    because = f" Why: {event.reason}" if event.reason else ""
+    people = ([(event.proposer_id, "you proposed")] if event.proposer_id else []) + [
+        (voter, "you voted for") for voter in event.voters
+    ]
+    seen = {event.changed_by}
+    for user, role in people:
+        if user in seen:
+            continue
+        seen.add(user)
+        text = f"I{event.number} {event.title}, which {role}, was {event.what}.{because}"
+        told.append(Reply(text=text, to=Target.DIRECT, recipient=user))
+    return told
 
 
 class Dispatcher:

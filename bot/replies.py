@@ -31,7 +31,8 @@ class ReplyKind(StrEnum):
 @dataclass(frozen=True)
 class Field:
     label: str
-    value: str
+    value: str  # as plain text; where `user_id` is set, what to show on platforms that can't mention
+    user_id: str | None = None  # a person: Slack shows a mention instead of the value
 
 
 MAX_BUTTON_VALUE = 2000  # the smallest platform limit (Slack's button value)

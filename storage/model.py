@@ -122,3 +122,80 @@ class AuditEvent:
     actor_id: str | None = None
     detail: dict = field(default_factory=dict)
     at: datetime | None = None
+
+
+# Ideas and the '3 I' forum (Information -> Insight -> Improve) ----------------------------------
+
+
+class Stage(StrEnum):
+    INFORMATION = "information"
+    INSIGHT = "insight"
+    IMPROVE = "improve"
+
+
+class Decision(StrEnum):
+    APPROVE = "approve"
+    EXPERIMENT = "experiment"
+    REJECT = "reject"
+    PARK = "park"
+    DONE = "done"
+
+
+@dataclass
+class Forum:
+    workspace_id: int
+    slug: str
+    name: str
+    destination: str | None = None  # channel / conversation id for digests
+    area_ids: tuple[int, ...] = ()  # empty: every process area
+    meets: str = "first-tue"
+    digest_day: int = 0  # 0 = Monday, as datetime.weekday()
+    digest_time: str = "09:00"
+    id: int | None = None
+
+
+@dataclass
+class Idea:
+    workspace_id: int
+    number: int
+    title: str
+    description: str = ""
+    proposer_id: str | None = None  # None: proposed anonymously
+    stage: Stage = Stage.INFORMATION
+    decision: Decision | None = None
+    decision_reason: str = ""
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    review_on: date | None = None
+    root_cause: str = ""
+    reduction_pct: Decimal | None = None
+    cost: Decimal | None = None
+    outcome: str = ""  # what the change achieved (recorded with 'done')
+    merged_into_id: int | None = None
+    forum_id: int | None = None
+    created_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass
+class Evidence:
+    workspace_id: int
+    idea_id: int
+    text: str
+    author_id: str | None = None
+    at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass
+class IdeaChange:
+    """The stage and decision history: who, when, from, to, why."""
+
+    workspace_id: int
+    idea_id: int
+    actor_id: str | None
+    before: str
+    after: str
+    reason: str = ""
+    at: datetime | None = None
+    id: int | None = None

@@ -10,9 +10,14 @@ from typing import Any
 from storage.model import (
     Area,
     AuditEvent,
+    Evidence,
+    Forum,
+    Idea,
+    IdeaChange,
     Occurrence,
     Platform,
     Problem,
+    Stage,
     Status,
     Totals,
     Workspace,
@@ -40,6 +45,10 @@ class WorkspaceRepository(abc.ABC):
 
     @abc.abstractmethod
     def add_owner(self, workspace_id: int, user_id: str) -> None: ...
+
+    @abc.abstractmethod
+    def remove_owner(self, workspace_id: int, user_id: str) -> bool:
+        """True if they were an owner and are no longer."""
 
 
 class AreaRepository(abc.ABC):
@@ -114,6 +123,127 @@ class OccurrenceRepository(abc.ABC):
     def move(self, workspace_id: int, from_problem_id: int, to_problem_id: int) -> int: ...
 
 
+DEFAULT_FORUM_SLUG = "forum"
+DEFAULT_FORUM_NAME = "Improvement forum"
+
+
+class IdeaRepository(abc.ABC):
+    """Ideas `I7` (numbered per workspace), their votes, linked problems, evidence and history.
+
+    A merged idea (`merged_into_id` set) is never listed: `list`, `open_ideas` and `for_user` skip it;
+    `get` and `get_by_id` still find it, so "I3 was merged into I5" can be said.
+    """
+
+    @abc.abstractmethod
+    def next_number(self, workspace_id: int) -> int:
+        """The workspace's next idea number (1, 2, ...), as next_problem_number does for problems."""
+
+    @abc.abstractmethod
+    def add(self, idea: Idea) -> Idea:
+        """Stores it; returns it with its id and created_at."""
+
+    @abc.abstractmethod
+    def get(self, workspace_id: int, number: int) -> Idea | None: ...
+
+    @abc.abstractmethod
+    def get_by_id(self, workspace_id: int, idea_id: int) -> Idea | None: ...
+
+    @abc.abstractmethod
+    def save(self, idea: Idea) -> None:
+        """Writes every field but workspace, number and created_at; LookupError if not in the workspace."""
+
+    @abc.abstractmethod
+    def list(
+        self,
+        workspace_id: int,
+        stages: Iterable[Stage] | None = None,
+        decided: bool | None = None,
+        limit: int = 50,
+    ) -> list[Idea]:
+        """Newest first, merged ideas never; `stages` None: every stage; `decided` None: decided or not,
+        True: only those with a decision, False: only those without."""
+
+    @abc.abstractmethod
+    def open_ideas(self, workspace_id: int, limit: int = 500) -> list[Idea]:
+        """Undecided or parked ideas, not merged, newest first: the candidates for "vote for I<n> instead?"."""
+
+    @abc.abstractmethod
+    def link(self, workspace_id: int, idea_id: int, problem_id: int) -> None:
+        """Idempotent: linking twice keeps one link."""
+
+    @abc.abstractmethod
+    def linked_problem_ids(self, workspace_id: int, idea_id: int) -> list[int]:
+        """In the order they were linked."""
+
+    @abc.abstractmethod
+    def vote(self, workspace_id: int, idea_id: int, user_id: str) -> bool:
+        """True if this added a vote; False if they had already voted (or the idea is not in the
+        workspace). One vote per person, however many arrive at once."""
+
+    @abc.abstractmethod
+    def unvote(self, workspace_id: int, idea_id: int, user_id: str) -> bool:
+        """True if a vote was removed."""
+
+    @abc.abstractmethod
+    def has_voted(self, workspace_id: int, idea_id: int, user_id: str) -> bool: ...
+
+    @abc.abstractmethod
+    def vote_counts(self, workspace_id: int, idea_ids: Sequence[int]) -> dict[int, int]:
+        """Votes per idea id; every id asked for is a key (0 when it has none)."""
+
+    @abc.abstractmethod
+    def voters(self, workspace_id: int, idea_id: int) -> list[str]:
+        """User ids, in the order they voted."""
+
+    @abc.abstractmethod
+    def move_votes(self, workspace_id: int, from_idea_id: int, to_idea_id: int) -> int:
+        """Merging: every vote for `from` becomes one for `to`, one per person (someone who voted for
+        both keeps one); returns how many moved; `from` keeps none."""
+
+    @abc.abstractmethod
+    def add_evidence(self, evidence: Evidence) -> Evidence:
+        """Stores it; returns it with its id and time."""
+
+    @abc.abstractmethod
+    def evidence(self, workspace_id: int, idea_id: int) -> list[Evidence]:
+        """Oldest first."""
+
+    @abc.abstractmethod
+    def add_change(self, change: IdeaChange) -> None: ...
+
+    @abc.abstractmethod
+    def changes(self, workspace_id: int, idea_id: int) -> list[IdeaChange]:
+        """Oldest first."""
+
+    @abc.abstractmethod
+    def for_user(self, workspace_id: int, user_id: str, limit: int = 10) -> list[Idea]:
+        """Ideas they proposed (with their name) or voted for, newest first, merged ones never."""
+
+
+class ForumRepository(abc.ABC):
+    @abc.abstractmethod
+    def default(self, workspace_id: int) -> Forum:
+        """The workspace's first forum, created on first use (DEFAULT_FORUM_NAME, slug
+        DEFAULT_FORUM_SLUG, every area); two requests creating it at once make one. It may write:
+        call it in a unit of work that may write."""
+
+    @abc.abstractmethod
+    def list(self, workspace_id: int) -> list[Forum]:
+        """Oldest first."""
+
+    @abc.abstractmethod
+    def get(self, workspace_id: int, slug: str) -> Forum | None: ...
+
+    @abc.abstractmethod
+    def add(self, forum: Forum) -> Forum:
+        """Stores a new forum; returns it with its id. A slug the workspace already has is an error
+        (ValueError), and stores nothing."""
+
+    @abc.abstractmethod
+    def save(self, forum: Forum) -> None:
+        """Writes name, destination, areas and schedule; LookupError if not in the workspace."""
+
+
 class AuditRepository(abc.ABC):
     @abc.abstractmethod
     def add(self, event: AuditEvent) -> None: ...
@@ -182,6 +312,8 @@ class UnitOfWork(abc.ABC):
     areas: AreaRepository
     problems: ProblemRepository
     occurrences: OccurrenceRepository
+    ideas: IdeaRepository
+    forums: ForumRepository
     audit: AuditRepository
     conversations: ConversationRepository
     slack_installations: SlackInstallationRepository

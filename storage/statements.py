@@ -6,14 +6,33 @@ rows into domain records themselves.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, bindparam, case, cast, func, insert, select, update
+import functools
+from typing import Any
 
-from storage.tables import AreaRow, AuditRow, OccurrenceRow, ProblemRow, WorkspaceRow
+from sqlalchemy import BigInteger, Integer, String, bindparam, case, cast, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from storage.tables import (
+    AreaRow,
+    AuditRow,
+    ForumRow,
+    IdeaProblemRow,
+    IdeaRow,
+    IdeaVoteRow,
+    OccurrenceRow,
+    ProblemRow,
+    WorkspaceRow,
+)
 
 W = WorkspaceRow.__table__  # type: ignore[attr-defined]
 A = AreaRow.__table__  # type: ignore[attr-defined]
 P = ProblemRow.__table__  # type: ignore[attr-defined]
 O = OccurrenceRow.__table__  # type: ignore[attr-defined]  # noqa: E741
+I = IdeaRow.__table__  # type: ignore[attr-defined]  # noqa: E741
+V = IdeaVoteRow.__table__  # type: ignore[attr-defined]
+L = IdeaProblemRow.__table__  # type: ignore[attr-defined]
+F = ForumRow.__table__  # type: ignore[attr-defined]
 
 WORKSPACE_COLUMNS = (W.c.id, W.c.platform, W.c.external_id, W.c.name, W.c.hourly_cost, W.c.currency, W.c.timezone)
 WORKSPACE_BY_REF = select(*WORKSPACE_COLUMNS, W.c.week_start).where(
@@ -22,6 +41,8 @@ WORKSPACE_BY_REF = select(*WORKSPACE_COLUMNS, W.c.week_start).where(
 NEXT_PROBLEM_NUMBER = (
     update(W).where(W.c.id == bindparam("ws")).values(problem_seq=W.c.problem_seq + 1).returning(W.c.problem_seq)
 )
+
+NEXT_IDEA_NUMBER = update(W).where(W.c.id == bindparam("ws")).values(idea_seq=W.c.idea_seq + 1).returning(W.c.idea_seq)
 
 AREA_BY_SLUG = select(A.c.id, A.c.workspace_id, A.c.name, A.c.slug).where(
     A.c.workspace_id == bindparam("ws"), A.c.slug == bindparam("slug")
@@ -69,3 +90,92 @@ TOTALS_SINCE = (
 )
 
 INSERT_AUDIT = insert(AuditRow.__table__)  # type: ignore[attr-defined]
+
+INSERT_IDEA = insert(I).returning(I.c.id)
+
+# Votes: a burst of people voting for one idea runs these.
+HAS_VOTED = select(V.c.id).where(
+    V.c.workspace_id == bindparam("ws"), V.c.idea_id == bindparam("idea"), V.c.user_id == bindparam("user")
+)
+UNVOTE = delete(V).where(
+    V.c.workspace_id == bindparam("ws"), V.c.idea_id == bindparam("idea"), V.c.user_id == bindparam("user")
+)
+VOTE_COUNTS = (
+    select(V.c.idea_id, func.count())
+    .where(V.c.workspace_id == bindparam("ws"), V.c.idea_id.in_(bindparam("ids", expanding=True)))
+    .group_by(V.c.idea_id)
+)
+
+
+# INSERT ... ON CONFLICT DO NOTHING, for the two databases Tally runs on: one statement, no savepoint, and
+# a concurrent copy of the row (committed or not: PostgreSQL waits for it) makes it insert nothing.
+_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+
+
+def _insert_ignoring_conflicts(dialect: str):  # type: ignore[no-untyped-def]
+    try:
+        return _INSERTS[dialect]
+    except KeyError:
+        raise NotImplementedError(f"Tally stores ideas on SQLite or PostgreSQL, not {dialect}") from None
+
+
+@functools.cache
+def vote(dialect: str) -> Any:
+    """One vote, only for an idea of the workspace; RETURNING gives no row when it was there already."""
+    idea = select(I.c.workspace_id, I.c.id, bindparam("user", type_=String)).where(
+        I.c.id == bindparam("idea"), I.c.workspace_id == bindparam("ws")
+    )
+    return (
+        _insert_ignoring_conflicts(dialect)(V)
+        .from_select(["workspace_id", "idea_id", "user_id"], idea)
+        .on_conflict_do_nothing(index_elements=["idea_id", "user_id"])
+        .returning(V.c.id)
+    )
+
+
+@functools.cache
+def move_votes(dialect: str) -> Any:
+    """Copies the votes for one idea to another (already in the workspace), skipping whoever voted for both."""
+    votes = (
+        select(V.c.workspace_id, bindparam("dst", type_=Integer), V.c.user_id)
+        .where(V.c.workspace_id == bindparam("ws"), V.c.idea_id == bindparam("src"))
+        .order_by(V.c.id)
+    )
+    return (
+        _insert_ignoring_conflicts(dialect)(V)
+        .from_select(["workspace_id", "idea_id", "user_id"], votes)
+        .on_conflict_do_nothing(index_elements=["idea_id", "user_id"])
+        .returning(V.c.id)
+    )
+
+
+@functools.cache
+def link(dialect: str) -> Any:
+    """Links an idea and a problem of the same workspace; nothing when they are linked already."""
+    problem_here = select(P.c.id).where(P.c.id == bindparam("problem"), P.c.workspace_id == bindparam("ws")).exists()
+    pair = select(I.c.workspace_id, I.c.id, bindparam("problem", type_=Integer)).where(
+        I.c.id == bindparam("idea"), I.c.workspace_id == bindparam("ws"), problem_here
+    )
+    return (
+        _insert_ignoring_conflicts(dialect)(L)
+        .from_select(["workspace_id", "idea_id", "problem_id"], pair)
+        .on_conflict_do_nothing(index_elements=["idea_id", "problem_id"])
+        .returning(L.c.id)
+    )
+
+
+@functools.cache
+def default_forum(dialect: str) -> Any:
+    return (
+        _insert_ignoring_conflicts(dialect)(F)
+        .values(
+            workspace_id=bindparam("ws"),
+            slug=bindparam("slug"),
+            name=bindparam("name"),
+            area_ids=[],
+            meets=bindparam("meets"),
+            digest_day=bindparam("digest_day"),
+            digest_time=bindparam("digest_time"),
+        )
+        .on_conflict_do_nothing(index_elements=["workspace_id", "slug"])
+    )

@@ -26,6 +26,7 @@ class WorkspaceRow(SQLModel, table=True):
     timezone: str = Field(default="Europe/London", max_length=64)
     week_start: int = Field(default=0)
     problem_seq: int = Field(default=0)
+    idea_seq: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -145,3 +146,105 @@ class WorkspaceOwnerRow(SQLModel, table=True):
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     user_id: str = Field(max_length=128)
     added_at: datetime = Field(default_factory=utcnow)
+
+
+class ForumRow(SQLModel, table=True):
+    """A '3 I' improvement forum: where its digest goes, which areas it covers, when it meets."""
+
+    __tablename__ = "forum"
+    __table_args__ = (UniqueConstraint("workspace_id", "slug", name="uq_forum_workspace_slug"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    slug: str = Field(max_length=120)
+    name: str = Field(max_length=120)
+    destination: str | None = Field(default=None, max_length=400)
+    # Process area ids, as a JSON list; empty: every area. Read whole with the forum, never queried into.
+    area_ids: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    meets: str = Field(default="first-tue", max_length=32)
+    digest_day: int = Field(default=0)
+    digest_time: str = Field(default="09:00", max_length=8)
+
+
+class IdeaRow(SQLModel, table=True):
+    __tablename__ = "idea"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "number", name="uq_idea_workspace_number"),
+        Index("ix_idea_workspace_stage", "workspace_id", "stage"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    number: int
+    title: str = Field(max_length=200)
+    description: str = Field(default="", max_length=4000)
+    proposer_id: str | None = Field(default=None, max_length=128)  # NULL: proposed anonymously
+    stage: str = Field(default="information", max_length=16)
+    decision: str | None = Field(default=None, max_length=16)
+    decision_reason: str = Field(default="", max_length=4000)
+    decided_by: str | None = Field(default=None, max_length=128)
+    decided_at: datetime | None = Field(default=None)
+    review_on: date | None = Field(default=None)
+    root_cause: str = Field(default="", max_length=4000)
+    reduction_pct: Decimal | None = Field(default=None, sa_column=Column(Numeric(5, 2), nullable=True))
+    cost: Decimal | None = Field(default=None, sa_column=Column(Numeric(12, 2), nullable=True))
+    outcome: str = Field(default="", max_length=4000)
+    merged_into_id: int | None = Field(default=None, foreign_key="idea.id")
+    forum_id: int | None = Field(default=None, foreign_key="forum.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class IdeaProblemRow(SQLModel, table=True):
+    """An idea's link to a problem it would reduce."""
+
+    __tablename__ = "idea_problem"
+    __table_args__ = (UniqueConstraint("idea_id", "problem_id", name="uq_idea_problem"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    idea_id: int = Field(foreign_key="idea.id")
+    problem_id: int = Field(foreign_key="problem.id")
+
+
+class IdeaVoteRow(SQLModel, table=True):
+    """One person's vote for an idea: the unique constraint keeps it one, however many arrive at once.
+    No time is kept: a vote says who, not when."""
+
+    __tablename__ = "idea_vote"
+    __table_args__ = (
+        UniqueConstraint("idea_id", "user_id", name="uq_idea_vote"),
+        Index("ix_idea_vote_workspace_user", "workspace_id", "user_id"),  # "my ideas"
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    idea_id: int = Field(foreign_key="idea.id")
+    user_id: str = Field(max_length=128)
+
+
+class IdeaEvidenceRow(SQLModel, table=True):
+    __tablename__ = "idea_evidence"
+    __table_args__ = (Index("ix_idea_evidence_workspace_idea", "workspace_id", "idea_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    idea_id: int = Field(foreign_key="idea.id")
+    text: str = Field(max_length=4000)
+    author_id: str | None = Field(default=None, max_length=128)
+    at: datetime = Field(default_factory=utcnow)
+
+
+class IdeaChangeRow(SQLModel, table=True):
+    """An idea's stage and decision history: who, when, from, to, why."""
+
+    __tablename__ = "idea_change"
+    __table_args__ = (Index("ix_idea_change_workspace_idea", "workspace_id", "idea_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    idea_id: int = Field(foreign_key="idea.id")
+    actor_id: str | None = Field(default=None, max_length=128)
+    before: str = Field(max_length=32)
+    after: str = Field(max_length=32)
+    reason: str = Field(default="", max_length=4000)
+    at: datetime = Field(default_factory=utcnow)

@@ -13,6 +13,8 @@ from storage.repository import (
     SqlAreas,
     SqlAudit,
     SqlConversations,
+    SqlForums,
+    SqlIdeas,
     SqlOccurrences,
     SqlProblems,
     SqlSlackInstallations,
@@ -47,6 +49,8 @@ class SqlUnitOfWork(ports.UnitOfWork):
         self.areas = SqlAreas(self.session)
         self.problems = SqlProblems(self.session)
         self.occurrences = SqlOccurrences(self.session)
+        self.ideas = SqlIdeas(self.session)
+        self.forums = SqlForums(self.session)
         self.audit = SqlAudit(self.session)
         self.conversations = SqlConversations(self.session)
         self.slack_installations = SqlSlackInstallations(self.session, self.cipher)

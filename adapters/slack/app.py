@@ -153,8 +153,8 @@ def register(app: AsyncApp, adapter: SlackAdapter) -> None:
         """Subscribed events Tally has nothing to do for in this mode: answered 200 so Slack doesn't retry."""
         log.info("Slack event %s received", event.get("type"))
 
-    app.command(SlashCommand.PROBLEM.value)(on_slash)
-    app.command(SlashCommand.TALLY.value)(on_slash)
+    for command in SlashCommand:
+        app.command(command.value)(on_slash)
     app.view(CallbackId.CAPTURE_MODAL.value)(on_capture_submitted)
     for button in Action:
         app.action(button.value)(on_button)

@@ -8,6 +8,7 @@ that would break a round trip (a button's value, an option's value) is ever cut:
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Iterable
 
 from bot import form_text as wording
@@ -215,7 +216,10 @@ def _field_blocks(fields: tuple[Field, ...]) -> list[dict]:
         room = min(FIELD_TEXT, budget) - len(head)
         if room < 1:
             break
-        text = head + _escaped(f.value, room) if f.value.strip() else head.rstrip("\n") or EMPTY
+        if f.user_id and re.fullmatch(r"[UW][A-Z0-9]{2,20}", f.user_id):
+            text = head + f"<@{f.user_id}>"  # a Slack user id: shown as their name
+        else:
+            text = head + _escaped(f.value, room) if f.value.strip() else head.rstrip("\n") or EMPTY
         texts.append(_mrkdwn(text))
         budget -= len(text)
     groups = [texts[i : i + FIELDS_PER_SECTION] for i in range(0, len(texts), FIELDS_PER_SECTION)]

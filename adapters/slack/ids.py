@@ -19,4 +19,5 @@ class BlockId(StrEnum):
 
 class SlashCommand(StrEnum):
     PROBLEM = "/problem"
+    IDEA = "/idea"
     TALLY = "/tally"

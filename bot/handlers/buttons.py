@@ -18,7 +18,9 @@ from bot.grammar import (
     parse_problem_id,
 )
 from bot.handlers.context import Context
+from bot.handlers.ideas import held_idea, propose_idea, vote_for_idea
 from bot.handlers.problems import log_occurrence, report_problem
+from bot.idea_grammar import parse_idea_id
 from bot.ids import Action
 from bot.replies import Reply, Target
 from storage.model import ImpactArea
@@ -69,11 +71,34 @@ def _well_formed(r: c.ReportProblem) -> bool:
     )
 
 
+IDEA_ACTIONS = (Action.VOTE, Action.UNVOTE, Action.ADD_EVIDENCE, Action.VOTE_INSTEAD, Action.NEW_IDEA)
+
+
+def press_idea_button(action: Action, cmd: c.PressButton, ctx: Context) -> Reply | tuple[Reply, ...]:
+    if action in (Action.VOTE, Action.UNVOTE, Action.ADD_EVIDENCE):
+        number = parse_idea_id(cmd.value, "That button", "/idea vote <id>")
+        if action is Action.ADD_EVIDENCE:
+            return Reply(text=f"Add what you saw to I{number}: /idea evidence I{number} <what you saw>")
+        vote = c.VoteForIdea(ws=cmd.ws, actor=cmd.actor, number=number, vote=action is Action.VOTE, from_card=True)
+        return vote_for_idea(vote, ctx)
+    match, idea = held_idea(cmd.value, cmd)
+    if action is Action.NEW_IDEA:
+        new = propose_idea(idea, ctx)
+        return Reply(text=f"Proposed as a new idea, I{new.problem_number}.", to=Target.REPLACE), new
+    vote = vote_for_idea(c.VoteForIdea(ws=cmd.ws, actor=cmd.actor, number=match, vote=True), ctx)
+    return replace(vote, to=Target.REPLACE) if isinstance(vote, Reply) else vote
+
+
 def press_button(cmd: c.PressButton, ctx: Context) -> Reply | tuple[Reply, ...]:
     try:
         action = Action(cmd.action)
     except ValueError as exc:
         raise BadInput("That button is from an older version of Tally.", "Use /problem instead.") from exc
+    if action in IDEA_ACTIONS:
+        return press_idea_button(action, cmd, ctx)
+    if action is Action.PROPOSE_FIX:
+        number = parse_problem_id(cmd.value, "Propose a fix", "/idea <what would fix it> for #<id>")
+        return Reply(text=f"Propose a fix for #{number}: /idea <what would fix it> for #{number}")
     if action is Action.HAPPENED_AGAIN:
         number = parse_problem_id(cmd.value, "Happened again", "/problem again <id>")
         again = c.LogOccurrence(ws=cmd.ws, actor=cmd.actor, number=number, delivery_id=cmd.delivery_id)

@@ -104,7 +104,10 @@ async def test_no_its_a_new_problem_replaces_the_question_and_posts_the_new_card
     assert second.args["channel"] == "C0FRONTDESK"
     assert second.args["text"].startswith("#2 users complain they haven't received their decision letter")
     again = [e for b in second.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert [(e["action_id"], e["value"]) for e in again] == [(Action.HAPPENED_AGAIN.value, "2")]
+    assert [(e["action_id"], e["value"]) for e in again] == [
+        (Action.HAPPENED_AGAIN.value, "2"),
+        (Action.PROPOSE_FIX.value, "2"),
+    ]
     assert tally.count("select count(*) from problem") == 2
     two = "select sum(o.count) from occurrence o join problem p on p.id = o.problem_id where p.number = 2"
     assert tally.count(two) == 2

@@ -32,7 +32,8 @@ async def test_worked_example_in_a_personal_chat(teams):
     assert card["version"] == "1.5" and card["type"] == "AdaptiveCard"
     assert facts(card)["Staff time this week"] == "8.5 hours"
     assert facts(card)["Service users affected this week"] == "17"
-    (again,) = card["actions"]
+    again, propose = card["actions"]
+    assert propose["verb"] == "problem_propose_fix"
     assert again["type"] == "Action.Execute" and again["verb"] == "problem_happened_again"
     assert again["fallback"]["type"] == "Action.Submit"
     assert teams.count(f"select count(*) from workspace where platform = 'teams' and external_id = '{TENANT}'") == 1

@@ -5,16 +5,24 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from storage import ports
 from storage.model import (
     Area,
     AuditEvent,
+    Decision,
+    Evidence,
+    Forum,
+    Idea,
+    IdeaChange,
     Occurrence,
     Platform,
     Problem,
+    Stage,
     Status,
     Totals,
     Workspace,
@@ -33,6 +41,13 @@ class FakeData:
         self.problems: list[Problem] = []
         self.occurrences: list[Occurrence] = []
         self.audit: list[AuditEvent] = []
+        self.idea_seq: dict[int, int] = {}
+        self.ideas: list[Idea] = []
+        self.idea_links: list[tuple[int, int, int]] = []  # (workspace, idea id, problem id), in link order
+        self.votes: list[tuple[int, int, str]] = []  # (workspace, idea id, user id), in vote order
+        self.evidence: list[Evidence] = []
+        self.idea_changes: list[IdeaChange] = []
+        self.forums: list[Forum] = []
         # (platform, tenant, conversation) -> (conversation type, reference), oldest first
         self.conversations: dict[tuple[str, str, str], tuple[str, dict[str, Any]]] = {}
         # (enterprise, team) -> (is enterprise install, installation as JSON)
@@ -75,6 +90,13 @@ class FakeWorkspaces(ports.WorkspaceRepository):
 
     def add_owner(self, workspace_id: int, user_id: str) -> None:
         self.data.owners.setdefault(workspace_id, set()).add(user_id)
+
+    def remove_owner(self, workspace_id: int, user_id: str) -> bool:
+        owners = self.data.owners.get(workspace_id, set())
+        if user_id not in owners:
+            return False
+        owners.discard(user_id)
+        return True
 
 
 class FakeAreas(ports.AreaRepository):
@@ -199,6 +221,184 @@ class FakeOccurrences(ports.OccurrenceRepository):
         return moved
 
 
+_CENT = Decimal("0.01")
+
+
+def _two_places(value: Decimal | None) -> Decimal | None:
+    """As the SQL columns (NUMERIC(_, 2)) keep money and percentages."""
+    return None if value is None else Decimal(value).quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
+def _stored_idea(idea: Idea) -> Idea:
+    return replace(
+        idea,
+        stage=Stage(idea.stage),
+        decision=Decision(idea.decision) if idea.decision else None,
+        reduction_pct=_two_places(idea.reduction_pct),
+        cost=_two_places(idea.cost),
+    )
+
+
+class FakeIdeas(ports.IdeaRepository):
+    def __init__(self, data: FakeData) -> None:
+        self.data = data
+
+    def _find(self, workspace_id: int, idea_id: int) -> Idea | None:
+        return next((i for i in self.data.ideas if i.workspace_id == workspace_id and i.id == idea_id), None)
+
+    def next_number(self, workspace_id: int) -> int:
+        self.data.idea_seq[workspace_id] = self.data.idea_seq.get(workspace_id, 0) + 1
+        return self.data.idea_seq[workspace_id]
+
+    def add(self, idea: Idea) -> Idea:
+        if any(i.workspace_id == idea.workspace_id and i.number == idea.number for i in self.data.ideas):
+            raise ValueError(f"idea number {idea.number} is taken in workspace {idea.workspace_id}")  # SQL: unique
+        stored = replace(_stored_idea(idea), id=len(self.data.ideas) + 1, created_at=datetime.now(UTC))
+        self.data.ideas.append(stored)
+        return copy.copy(stored)
+
+    def get(self, workspace_id: int, number: int) -> Idea | None:
+        found = next((i for i in self.data.ideas if i.workspace_id == workspace_id and i.number == number), None)
+        return copy.copy(found) if found else None
+
+    def get_by_id(self, workspace_id: int, idea_id: int) -> Idea | None:
+        found = self._find(workspace_id, idea_id)
+        return copy.copy(found) if found else None
+
+    def save(self, idea: Idea) -> None:
+        for n, stored in enumerate(self.data.ideas):
+            if stored.id == idea.id and stored.workspace_id == idea.workspace_id:
+                # Like SQL: workspace, number and creation time stay as they were stored.
+                self.data.ideas[n] = replace(_stored_idea(idea), number=stored.number, created_at=stored.created_at)
+                return
+        raise LookupError(idea.id)
+
+    def _listed(self, workspace_id: int, keep: Any, limit: int) -> list[Idea]:
+        found = [
+            copy.copy(i)
+            for i in self.data.ideas
+            if i.workspace_id == workspace_id and i.merged_into_id is None and keep(i)
+        ]
+        return sorted(found, key=lambda i: -i.number)[:limit]
+
+    def list(
+        self,
+        workspace_id: int,
+        stages: Iterable[Stage] | None = None,
+        decided: bool | None = None,
+        limit: int = 50,
+    ) -> list[Idea]:
+        wanted = None if stages is None else {Stage(s) for s in stages}
+        return self._listed(
+            workspace_id,
+            lambda i: (wanted is None or i.stage in wanted) and (decided is None or (i.decision is not None) == decided),
+            limit,
+        )
+
+    def open_ideas(self, workspace_id: int, limit: int = 500) -> list[Idea]:
+        return self._listed(workspace_id, lambda i: i.decision in (None, Decision.PARK), limit)
+
+    def link(self, workspace_id: int, idea_id: int, problem_id: int) -> None:
+        problem = next((p for p in self.data.problems if p.workspace_id == workspace_id and p.id == problem_id), None)
+        if self._find(workspace_id, idea_id) is None or problem is None:
+            raise LookupError(f"idea {idea_id} or problem {problem_id} is not in workspace {workspace_id}")
+        if (workspace_id, idea_id, problem_id) not in self.data.idea_links:
+            self.data.idea_links.append((workspace_id, idea_id, problem_id))
+
+    def linked_problem_ids(self, workspace_id: int, idea_id: int) -> list[int]:
+        return [p for ws, i, p in self.data.idea_links if (ws, i) == (workspace_id, idea_id)]
+
+    def vote(self, workspace_id: int, idea_id: int, user_id: str) -> bool:
+        key = (workspace_id, idea_id, user_id)
+        if self._find(workspace_id, idea_id) is None or key in self.data.votes:
+            return False
+        self.data.votes.append(key)
+        return True
+
+    def unvote(self, workspace_id: int, idea_id: int, user_id: str) -> bool:
+        key = (workspace_id, idea_id, user_id)
+        if key not in self.data.votes:
+            return False
+        self.data.votes.remove(key)
+        return True
+
+    def has_voted(self, workspace_id: int, idea_id: int, user_id: str) -> bool:
+        return (workspace_id, idea_id, user_id) in self.data.votes
+
+    def vote_counts(self, workspace_id: int, idea_ids: Sequence[int]) -> dict[int, int]:
+        counts = dict.fromkeys(idea_ids, 0)
+        for ws, idea_id, _ in self.data.votes:
+            if ws == workspace_id and idea_id in counts:
+                counts[idea_id] += 1
+        return counts
+
+    def voters(self, workspace_id: int, idea_id: int) -> list[str]:
+        return [u for ws, i, u in self.data.votes if (ws, i) == (workspace_id, idea_id)]
+
+    def move_votes(self, workspace_id: int, from_idea_id: int, to_idea_id: int) -> int:
+        if from_idea_id == to_idea_id:
+            return 0
+        if self._find(workspace_id, to_idea_id) is None:
+            raise LookupError(f"idea {to_idea_id} is not in workspace {workspace_id}")
+        moving = self.voters(workspace_id, from_idea_id)
+        self.data.votes = [v for v in self.data.votes if v[:2] != (workspace_id, from_idea_id)]
+        moved = 0
+        for user_id in moving:
+            moved += self.vote(workspace_id, to_idea_id, user_id)
+        return moved
+
+    def add_evidence(self, evidence: Evidence) -> Evidence:
+        stored = replace(evidence, id=len(self.data.evidence) + 1, at=evidence.at or datetime.now(UTC))
+        self.data.evidence.append(stored)
+        return copy.copy(stored)
+
+    def evidence(self, workspace_id: int, idea_id: int) -> list[Evidence]:
+        return [copy.copy(e) for e in self.data.evidence if (e.workspace_id, e.idea_id) == (workspace_id, idea_id)]
+
+    def add_change(self, change: IdeaChange) -> None:
+        stored = replace(change, id=len(self.data.idea_changes) + 1, at=change.at or datetime.now(UTC))
+        self.data.idea_changes.append(stored)
+
+    def changes(self, workspace_id: int, idea_id: int) -> list[IdeaChange]:
+        return [
+            copy.copy(c) for c in self.data.idea_changes if (c.workspace_id, c.idea_id) == (workspace_id, idea_id)
+        ]
+
+    def for_user(self, workspace_id: int, user_id: str, limit: int = 10) -> list[Idea]:
+        voted = {i for ws, i, u in self.data.votes if (ws, u) == (workspace_id, user_id)}
+        return self._listed(workspace_id, lambda i: i.proposer_id == user_id or i.id in voted, limit)
+
+
+class FakeForums(ports.ForumRepository):
+    def __init__(self, data: FakeData) -> None:
+        self.data = data
+
+    def default(self, workspace_id: int) -> Forum:
+        if found := self.list(workspace_id):
+            return found[0]
+        return self.add(Forum(workspace_id, ports.DEFAULT_FORUM_SLUG, ports.DEFAULT_FORUM_NAME))
+
+    def list(self, workspace_id: int) -> list[Forum]:
+        return [copy.copy(f) for f in self.data.forums if f.workspace_id == workspace_id]
+
+    def get(self, workspace_id: int, slug: str) -> Forum | None:
+        return next((f for f in self.list(workspace_id) if f.slug == slug), None)
+
+    def add(self, forum: Forum) -> Forum:
+        if self.get(forum.workspace_id, forum.slug) is not None:
+            raise ValueError(f"workspace {forum.workspace_id} already has a forum {forum.slug!r}")
+        stored = replace(forum, area_ids=tuple(forum.area_ids), id=len(self.data.forums) + 1)
+        self.data.forums.append(stored)
+        return copy.copy(stored)
+
+    def save(self, forum: Forum) -> None:
+        for n, stored in enumerate(self.data.forums):
+            if stored.id == forum.id and stored.workspace_id == forum.workspace_id:
+                self.data.forums[n] = replace(forum, slug=stored.slug, area_ids=tuple(forum.area_ids))
+                return
+        raise LookupError(forum.id)
+
+
 class FakeAudit(ports.AuditRepository):
     def __init__(self, data: FakeData) -> None:
         self.data = data
@@ -297,6 +497,8 @@ class FakeUnitOfWork(ports.UnitOfWork):
         self.areas = FakeAreas(self.data)
         self.problems = FakeProblems(self.data)
         self.occurrences = FakeOccurrences(self.data)
+        self.ideas = FakeIdeas(self.data)
+        self.forums = FakeForums(self.data)
         self.audit = FakeAudit(self.data)
         self.conversations = FakeConversations(self.data)
         self.slack_installations = FakeSlackInstallations(self.data)

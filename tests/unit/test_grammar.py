@@ -11,6 +11,7 @@ from bot import commands as c
 from bot.errors import BadInput
 from bot.grammar import parse_effort, parse_line, parse_problem, slugify
 from bot.help import COMMANDS_HELP, PROBLEM_HELP, spell
+from bot.idea_help import IDEA_HELP, TALLY_HELP
 from storage.model import ImpactArea, Platform, Status
 from tests.conftest import WORKED_EXAMPLE
 from tests.unit.conftest import ALICE, WS
@@ -195,13 +196,18 @@ def test_usage_and_errors_write_commands_the_slack_way():
             ]
         ),
     ]
-    bare = re.compile(r"(?<![/\w])(problem|tally)\b(?! \.\.\.)")
+    bare = re.compile(r"(?<![/\w])(problem|tally|idea)\b(?! \.\.\.)")
     for text in texts:
         slack = spell(text, Platform.SLACK)
         assert not bare.search(slack.replace("a problem", "").replace("Which problem", "")), text
         console = spell(text, Platform.CONSOLE)
-        assert "/problem" not in console and "/tally" not in console, text
-    assert spell(COMMANDS_HELP, Platform.TEAMS) == "Commands: problem … and tally help."
+        assert "/problem" not in console and "/tally" not in console and "/idea" not in console, text
+    assert spell(COMMANDS_HELP, Platform.TEAMS) == "Commands: problem …, idea … and tally help."
+    ideas = [IDEA_HELP, TALLY_HELP, *_errors_for(["idea vote", "idea decide I3 approve", "tally owners promote x"])]
+    for text in ideas:  # prose says 'idea' and 'problem id'; only the commands change
+        assert "/idea" in spell(text, Platform.SLACK) or "/tally" in spell(text, Platform.SLACK), text
+        console = spell(text, Platform.CONSOLE)
+        assert not any(f"/{word}" in console for word in ("problem", "idea", "tally")), text
 
 
 @pytest.mark.parametrize(

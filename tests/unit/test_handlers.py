@@ -38,7 +38,7 @@ def test_worked_example_gives_8_5_hours_and_17_users(bus, data):
     assert field(reply, "Service users affected this week") == "17"
     assert field(reply, "Cost this week") == "£212.50"
     assert field(reply, "Process area") == "Communicating decision on application"
-    assert [b.action for b in reply.buttons] == [Action.HAPPENED_AGAIN]
+    assert [b.action for b in reply.buttons] == [Action.HAPPENED_AGAIN, Action.PROPOSE_FIX]
     assert len(data.problems) == 1 and len(data.occurrences) == 1
     assert data.occurrences[0].count == 17 and data.occurrences[0].effort_minutes == 30
 
@@ -216,7 +216,7 @@ def test_home_shows_mine_and_top(bus):
     say(bus, "problem Printer jammed 10m")
     say(bus, "problem Secret thing anon", actor=ALICE)
     home = bus.handle(c.ShowHome(ws=WS, actor=ALICE))
-    mine, top = home.sections
+    mine, top, ideas, waiting = home.sections
     assert len(mine.lines) == 1 and "Printer jammed" in mine.lines[0]
     assert len(top.lines) == 2
 

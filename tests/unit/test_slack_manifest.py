@@ -39,4 +39,5 @@ def test_manifest_matches_the_listeners():
     urls += [settings["event_subscriptions"]["request_url"], settings["interactivity"]["request_url"]]
     assert all(u.endswith("/slack/events") for u in urls)
     assert MANIFEST["oauth_config"]["redirect_urls"][0].endswith("/slack/oauth_redirect")
-    assert all(not c["should_escape"] for c in features["slash_commands"])  # '#area' must arrive as typed
+    escaped = {c["command"]: c["should_escape"] for c in features["slash_commands"]}
+    assert escaped == {"/problem": False, "/idea": False, "/tally": True}  # '#area' as typed; '@someone' as an id

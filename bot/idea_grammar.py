@@ -1,0 +1,201 @@
+"""The `/idea` and `/tally` grammar of DESIGN.md: one line in, one neutral command out (or BadInput)."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from bot import commands as c
+from bot import idea_help as usage
+from bot.errors import BadInput
+from bot.grammar import MAX_TEXT, clean, parse_date, parse_problem_id
+
+_IDEA_ID = re.compile(r"[iI]?(\d{1,9})")
+_USER = re.compile(r"<@([A-Z0-9][\w.-]*)(?:\|[^>]*)?>|@?([A-Z][A-Z0-9]{2,})|([\w.-]+)")
+STAGES = ("information", "insight", "improve")
+LISTS = (*STAGES, "decided", "all", "open")
+DECISIONS = ("approve", "experiment", "reject", "park", "done")
+IDEA_SUBCOMMANDS = (
+    "vote", "unvote", "show", "list", "evidence", "insight", "estimate", "move", "decide", "merge", "help",
+)  # fmt: skip
+
+
+def parse_idea_id(raw: str | None, what: str, how: str) -> int:
+    """'I7', 'i7' or '7'."""
+    match = _IDEA_ID.fullmatch(raw or "")
+    if not match or int(match.group(1)) < 1:
+        shown = f"'{raw}' isn't an idea id." if raw else f"Which idea? {what} needs an idea id, like I3."
+        raise BadInput(shown, f"Write it like this: {how}")
+    return int(match.group(1))
+
+
+def _rest(args: list[str], what: str, how: str) -> str:
+    text = " ".join(args).strip()
+    if not text:
+        raise BadInput(f"{what} needs some words after the idea's id.", f"Write it like this: {how}")
+    if len(text) > MAX_TEXT:
+        raise BadInput(f"That's {len(text):,} characters; keep it under {MAX_TEXT:,}.", f"Write it like this: {how}")
+    return text
+
+
+def _new_idea(text: str, ws: c.WorkspaceRef, actor: c.Actor, delivery_id: str | None) -> c.Command:
+    words = text.split()
+    anonymous = bool(words) and words[-1].lower() == "anon"
+    if anonymous:
+        words = words[:-1]
+    problems: list[int] = []
+    if "for" in (w.lower() for w in words):
+        at = max(i for i, w in enumerate(words) if w.lower() == "for")
+        tail = words[at + 1 :]
+        if tail and all(re.fullmatch(r"#?\d{1,9}", w.rstrip(",")) for w in tail):
+            problems = [parse_problem_id(w.rstrip(","), "for", usage.IDEA_USAGE) for w in tail]
+            words = words[:at]
+        elif tail and tail[0].startswith("#"):
+            raise BadInput(
+                f"'{' '.join(tail)}' isn't a list of problem ids.", f"Write it like this: {usage.IDEA_USAGE}"
+            )
+    idea = " ".join(words).strip()
+    if not idea:
+        raise BadInput("What's the idea? There were no words left for it.", f"Write it like this: {usage.IDEA_USAGE}")
+    if len(idea) > MAX_TEXT:
+        raise BadInput(
+            f"That's {len(idea):,} characters; an idea fits in {MAX_TEXT:,}.",
+            "Say in a sentence or two what would fix it; add detail later with /idea evidence.",
+        )
+    return c.ProposeIdea(
+        ws=ws,
+        actor=actor,
+        text=idea,
+        problems=tuple(dict.fromkeys(problems)),
+        anonymous=anonymous,
+        delivery_id=delivery_id,
+    )
+
+
+def _decimal(raw: str, what: str) -> Decimal:
+    try:
+        value = Decimal(raw.replace(",", "").lstrip("£$€"))
+    except InvalidOperation as exc:
+        raise BadInput(f"'{raw}' isn't a number for {what}.", f"Write it like this: {usage.ESTIMATE_USAGE}") from exc
+    if not value.is_finite():
+        raise BadInput(f"'{raw}' isn't a number for {what}.", f"Write it like this: {usage.ESTIMATE_USAGE}")
+    return value
+
+
+def _estimate(args: list[str], ws: c.WorkspaceRef, actor: c.Actor) -> c.Command:
+    number = parse_idea_id(args[0] if args else None, "estimate", usage.ESTIMATE_USAGE)
+    reduction = cost = None
+    for token in args[1:]:
+        key, _, value = token.partition("=")
+        if key.lower() == "reduction" and value:
+            reduction = _decimal(value.rstrip("%"), "the reduction")
+            if not 0 <= reduction <= 100:
+                raise BadInput(f"A reduction of {value} isn't between 0% and 100%.", usage.ESTIMATE_USAGE)
+        elif key.lower() == "cost" and value:
+            cost = _decimal(value, "the cost")
+            if not 0 <= cost <= Decimal("9999999999"):
+                raise BadInput(f"A cost of {value} isn't one I can keep.", usage.ESTIMATE_USAGE)
+        else:
+            raise BadInput(f"I didn't understand '{token}'.", f"Write it like this: {usage.ESTIMATE_USAGE}")
+    if reduction is None and cost is None:
+        raise BadInput("An estimate needs a reduction, a cost or both.", f"Write it like this: {usage.ESTIMATE_USAGE}")
+    return c.EstimateIdea(ws=ws, actor=actor, number=number, reduction_pct=reduction, cost=cost)
+
+
+def _decide(args: list[str], ws: c.WorkspaceRef, actor: c.Actor) -> c.Command:
+    number = parse_idea_id(args[0] if args else None, "decide", usage.DECIDE_USAGE)
+    decision = args[1].lower() if len(args) > 1 else ""
+    if decision not in DECISIONS:
+        shown = f"'{args[1]}' isn't a decision." if len(args) > 1 else "Which decision?"
+        raise BadInput(shown, f"Write it like this: {usage.DECIDE_USAGE}")
+    review = None
+    words = []
+    for word in args[2:]:
+        if word.lower().startswith("review="):
+            review = parse_date(word.split("=", 1)[1])
+        else:
+            words.append(word)
+    reason = " ".join(words).strip()
+    if not reason:
+        raise BadInput(
+            "Every decision needs a reason: the proposer and everyone who voted are told it.",
+            f"Write it like this: {usage.DECIDE_USAGE}",
+        )
+    if len(reason) > MAX_TEXT:
+        raise BadInput(f"That reason is {len(reason):,} characters; keep it under {MAX_TEXT:,}.", usage.DECIDE_USAGE)
+    return c.DecideIdea(ws=ws, actor=actor, number=number, decision=decision, reason=reason, review=review)
+
+
+def parse_idea(text: str, ws: c.WorkspaceRef, actor: c.Actor, delivery_id: str | None = None) -> c.Command:
+    """Everything after '/idea'."""
+    text = clean(text).strip()
+    if not text:
+        return c.ShowHelp(ws=ws, actor=actor, topic="idea")
+    words = text.split()
+    sub, args = words[0].lower(), words[1:]
+    if sub not in IDEA_SUBCOMMANDS:
+        return _new_idea(text, ws, actor, delivery_id)
+    if sub in ("vote", "unvote", "show"):
+        how = usage.SHOW_USAGE if sub == "show" else usage.VOTE_USAGE
+        number = parse_idea_id(args[0] if args else None, sub, how)
+        if len(args) > 1:
+            raise BadInput(f"I didn't understand '{' '.join(args[1:])}'.", f"Write it like this: {how}")
+        if sub == "show":
+            return c.ShowIdea(ws=ws, actor=actor, number=number)
+        return c.VoteForIdea(ws=ws, actor=actor, number=number, vote=sub == "vote")
+    if sub == "list":
+        which = args[0].lower() if args else "open"
+        if which not in LISTS or len(args) > 1:
+            raise BadInput(f"I didn't understand '{' '.join(args)}'.", f"Write it like this: {usage.LIST_USAGE}")
+        return c.ListIdeas(ws=ws, actor=actor, which=which)
+    if sub == "evidence":
+        number = parse_idea_id(args[0] if args else None, "evidence", usage.EVIDENCE_USAGE)
+        return c.AddEvidence(ws=ws, actor=actor, number=number, text=_rest(args[1:], "Evidence", usage.EVIDENCE_USAGE))
+    if sub == "insight":
+        number = parse_idea_id(args[0] if args else None, "insight", usage.INSIGHT_USAGE)
+        text = _rest(args[1:], "A root cause", usage.INSIGHT_USAGE)
+        return c.RecordRootCause(ws=ws, actor=actor, number=number, text=text)
+    if sub == "estimate":
+        return _estimate(args, ws, actor)
+    if sub == "move":
+        number = parse_idea_id(args[0] if args else None, "move", usage.MOVE_USAGE)
+        stage = args[1].lower() if len(args) > 1 else ""
+        if stage not in STAGES or len(args) > 2:
+            shown = f"'{' '.join(args[1:])}' isn't a stage." if len(args) > 1 else "Which stage?"
+            raise BadInput(shown, f"Write it like this: {usage.MOVE_USAGE}")
+        return c.MoveIdea(ws=ws, actor=actor, number=number, stage=stage)
+    if sub == "decide":
+        return _decide(args, ws, actor)
+    if sub == "merge":
+        if len(args) != 3 or args[1].lower() != "into":
+            raise BadInput("That merge isn't quite right.", f"Write it like this: {usage.MERGE_USAGE}")
+        source = parse_idea_id(args[0], "merge", usage.MERGE_USAGE)
+        target = parse_idea_id(args[2], "merge", usage.MERGE_USAGE)
+        return c.MergeIdeas(ws=ws, actor=actor, source=source, target=target)
+    return c.ShowHelp(ws=ws, actor=actor, topic="idea")
+
+
+def parse_user(raw: str) -> str:
+    """A person as Slack escapes a mention (<@U123|ann>), or an id typed as it is."""
+    match = _USER.fullmatch(raw.strip())
+    if not match:
+        raise BadInput(f"'{raw}' isn't someone I can find.", f"Mention them: {usage.OWNERS_USAGE}")
+    return next(g for g in match.groups() if g)
+
+
+def parse_tally(text: str, ws: c.WorkspaceRef, actor: c.Actor) -> c.Command:
+    """Everything after '/tally'."""
+    words = clean(text).split()
+    if not words or words[0].lower() == "help":
+        return c.ShowHelp(ws=ws, actor=actor, topic="tally")
+    sub, args = words[0].lower(), words[1:]
+    if sub == "agenda" and not args:
+        return c.ShowAgenda(ws=ws, actor=actor)
+    if sub == "owners":
+        if not args:
+            return c.ManageOwners(ws=ws, actor=actor, change="list")
+        change = args[0].lower()
+        if change not in ("add", "remove") or len(args) != 2:
+            raise BadInput("That isn't how owners change.", f"Write it like this: {usage.OWNERS_USAGE}")
+        return c.ManageOwners(ws=ws, actor=actor, change=change, user_id=parse_user(args[1]))
+    raise BadInput(f"'/tally {words[0]}' isn't something I can do yet.", "Try /tally help to see what I can do.")

@@ -1,0 +1,44 @@
+"""Usage text for ideas, the forum's agenda and owners: every error points at the form that works."""
+
+IDEA_USAGE = "/idea <what would fix it> [for #<problem id> …] [anon]   e.g. /idea Email the decision letter too for #12"
+VOTE_USAGE = "/idea vote <id>   /idea unvote <id>   e.g. /idea vote I3"
+SHOW_USAGE = "/idea show <id>   e.g. /idea show I3"
+LIST_USAGE = "/idea list [information|insight|improve|decided|all]"
+EVIDENCE_USAGE = "/idea evidence <id> <what you saw>   e.g. /idea evidence I3 Six callers today asked the same"
+INSIGHT_USAGE = "/idea insight <id> <root cause>   e.g. /idea insight I3 Letters go second class"
+ESTIMATE_USAGE = "/idea estimate <id> reduction=<N>% cost=<amount>   e.g. /idea estimate I3 reduction=40% cost=2000"
+MOVE_USAGE = "/idea move <id> information|insight|improve   e.g. /idea move I3 improve"
+DECIDE_USAGE = (
+    "/idea decide <id> approve|experiment|reject|park|done <why>   e.g. /idea decide I3 approve Cheap and quick"
+    "   (experiment: add review=YYYY-MM-DD)"
+)
+MERGE_USAGE = "/idea merge <id> into <id>   e.g. /idea merge I4 into I3"
+OWNERS_USAGE = "/tally owners   /tally owners add @someone   /tally owners remove @someone"
+
+IDEA_HELP = "\n".join(
+    [
+        "Ideas go through the '3 I' forum: Information, Insight, Improve. Anyone proposes, votes and adds",
+        "evidence; the forum's owners move ideas on and decide, and everyone who proposed or voted is told why.",
+        "",
+        IDEA_USAGE,
+        VOTE_USAGE,
+        SHOW_USAGE,
+        LIST_USAGE,
+        EVIDENCE_USAGE,
+        INSIGHT_USAGE,
+        ESTIMATE_USAGE,
+        MOVE_USAGE,
+        DECIDE_USAGE,
+        MERGE_USAGE,
+    ]
+)
+
+TALLY_HELP = "\n".join(
+    [
+        "/problem help                 capturing problems",
+        "/idea help                    ideas, votes and the forum's decisions",
+        "/tally agenda                 the ideas ready for the forum, ranked by return then votes",
+        OWNERS_USAGE,
+        "/tally help                   this help",
+    ]
+)
