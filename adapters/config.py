@@ -36,6 +36,7 @@ class Settings:
     teams_openid_metadata_url: str = ""  # tests only: where the Bot Framework's signing keys are published
     teams_login_url: str = ""  # tests only: the login service Tally gets its own Bot Framework tokens from
     defaults: WorkspaceDefaults = WorkspaceDefaults()
+    reminder_seconds: int = 900  # TALLY_REMINDER_SECONDS: how often due experiment reviews are looked for (0: never)
 
     @property
     def slack_enabled(self) -> bool:
@@ -80,6 +81,13 @@ def _defaults(env: dict[str, str]) -> WorkspaceDefaults:
     return WorkspaceDefaults(hourly_cost=cost, currency=currency, timezone=tz)
 
 
+def _whole(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name) or str(default)
+    if not raw.isdigit():
+        raise ConfigError(f"{name}={raw!r} should be a whole number of seconds, e.g. {default}.")
+    return int(raw)
+
+
 def load_settings(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
     if env is None:
         if dotenv:
@@ -98,6 +106,7 @@ def load_settings(env: dict[str, str] | None = None, dotenv: bool = True) -> Set
         microsoft_app_tenant_id=env.get("MICROSOFT_APP_TENANT_ID", ""),
         microsoft_app_type=env.get("MICROSOFT_APP_TYPE") or "MultiTenant",
         secret_key=env.get("TALLY_SECRET_KEY", ""),
+        reminder_seconds=_whole(env, "TALLY_REMINDER_SECONDS", 900),
         defaults=_defaults(env),
     )
     if settings.slack_oauth and not settings.secret_key:

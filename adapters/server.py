@@ -4,6 +4,7 @@ Teams open and close here, in that order, and close in reverse (background posts
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
@@ -20,6 +21,7 @@ from adapters.slack.notifier import SlackNotifier, installation_token
 from adapters.teams import routes as teams_routes
 from adapters.teams.bot import TallyTeamsBot, card_for
 from adapters.teams.outbox import TeamsOutbox
+from bot.commands import SYSTEM, TALLY, RemindReviews
 from bot.core import Core
 from storage.conversations import ConversationStore
 from storage.engine import make_engine, ping
@@ -108,6 +110,28 @@ async def teams(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
+async def reminders(app: web.Application) -> AsyncIterator[None]:
+    """Experiments due for review remind their owners; the job claims each reminder, so replicas can all run it."""
+    core, every = app[CORE], app[SETTINGS].reminder_seconds
+
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await core.run_job(RemindReviews(ws=SYSTEM, actor=TALLY))
+            except Exception:  # noqa: BLE001 - the next round tries again
+                log.exception("the review reminder job failed")
+
+    task = asyncio.get_running_loop().create_task(loop()) if every > 0 else None
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
 async def healthz(request: web.Request) -> web.Response:
     if await asyncio.to_thread(ping, request.app[ENGINE]):
         return web.json_response({"status": "ok"})
@@ -131,6 +155,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
         app.cleanup_ctx.append(slack)
         if settings.slack_signing_secret:
             slack_routes.add_routes(app, settings.slack_signing_secret)
+    app.cleanup_ctx.append(reminders)  # after the notifiers are registered; stopped before they close
     return app
 
 

@@ -24,6 +24,7 @@ from bot.handlers.ideas import (
     move_idea,
     propose_idea,
     record_root_cause,
+    remind_reviews,
     show_agenda,
     show_idea,
     vote_for_idea,
@@ -80,6 +81,7 @@ HANDLERS: dict[type[c.Command], Callable[[c.Command, Context], Replies]] = {  # 
     c.MergeIdeas: merge_ideas,
     c.ShowAgenda: show_agenda,
     c.ManageOwners: manage_owners,
+    c.RemindReviews: remind_reviews,
 }
 
 

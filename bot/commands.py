@@ -221,3 +221,12 @@ class ManageOwners(Command):
     change: str = "list"  # list, add or remove
     user_id: str = ""
     requires_admin = True
+
+
+SYSTEM = WorkspaceRef(Platform.CONSOLE, "(system)")  # jobs that look across workspaces, started by Tally itself
+TALLY = Actor("tally")
+
+
+@dataclass(frozen=True)
+class RemindReviews(Command):
+    """An experiment's review date has come: remind its workspace's owners, once."""

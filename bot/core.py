@@ -127,6 +127,13 @@ class Core:
             self.background.spawn(self.dispatcher.dispatch(result.events), "notifications")
         return self._outcome(done, result)
 
+    async def run_job(self, command: c.Command) -> Result:
+        """A job Tally starts itself (reminders): run like any command, its events sent after the commit."""
+        result = await asyncio.get_running_loop().run_in_executor(self.writers, self.bus.run, command)
+        if result.events:
+            self.background.spawn(self.dispatcher.dispatch(result.events), "notifications")
+        return result
+
     def close(self) -> None:
         """Let the worker threads go (the app factory calls it at shutdown)."""
         self.writers.shutdown(wait=True)

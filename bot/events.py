@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from bot.commands import WorkspaceRef
 from storage.model import Status
@@ -31,3 +32,14 @@ class IdeaChanged:
     proposer_id: str | None  # None when proposed anonymously: nobody to tell
     voters: tuple[str, ...]
     changed_by: str
+
+
+@dataclass(frozen=True)
+class ExperimentReviewDue:
+    """An experiment has reached its review date: the owners decide whether it worked."""
+
+    ws: WorkspaceRef
+    number: int
+    title: str
+    review_on: date
+    owners: tuple[str, ...]

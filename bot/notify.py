@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Protocol
 
 from bot.commands import WorkspaceRef
-from bot.events import IdeaChanged, ProblemStatusChanged
+from bot.events import ExperimentReviewDue, IdeaChanged, ProblemStatusChanged
+from bot.help import spell
 from bot.replies import Reply, Target
 from storage.model import Platform, Status
 
@@ -35,6 +37,12 @@ def notifications(event: object) -> list[Reply]:
             return [Reply(text=text, to=Target.DIRECT, recipient=event.reporter_id, problem_number=event.number)]
     if isinstance(event, IdeaChanged):
         return idea_notifications(event)
+    if isinstance(event, ExperimentReviewDue):
+        text = (
+            f"I{event.number} {event.title}, an experiment, was due for review on {event.review_on.isoformat()}. "
+            f"Did it work? /idea decide I{event.number} done <what it achieved>, or reject or park it with why."
+        )
+        return [Reply(text=text, to=Target.DIRECT, recipient=owner) for owner in event.owners]
     return []
 
 
@@ -72,6 +80,7 @@ class Dispatcher:
                 if notifier is None:
                     log.info("no notifier for %s: a %s notification was not sent", ws.platform, type(event).__name__)
                     continue
+                reply = replace(reply, text=spell(reply.text, Platform(ws.platform)))
                 try:
                     await notifier.send(ws, reply)
                 except NotDeliverable as exc:

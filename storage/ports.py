@@ -220,6 +220,18 @@ class IdeaRepository(abc.ABC):
         """Ideas they proposed (with their name) or voted for, newest first, merged ones never."""
 
 
+class ReviewReminders(abc.ABC):
+    """Experiments whose review date has come: found across workspaces, each reminder claimed once."""
+
+    @abc.abstractmethod
+    def due(self, on: date, limit: int = 100) -> list[tuple[Workspace, Idea]]:
+        """Experiments (not merged) reviewed on or before `on` whose reminder for that date isn't claimed."""
+
+    @abc.abstractmethod
+    def claim(self, workspace_id: int, idea_id: int, review_on: date) -> bool:
+        """True for the one caller that records the reminder; every other (a replica, a retry) gets False."""
+
+
 class ForumRepository(abc.ABC):
     @abc.abstractmethod
     def default(self, workspace_id: int) -> Forum:
@@ -313,6 +325,7 @@ class UnitOfWork(abc.ABC):
     problems: ProblemRepository
     occurrences: OccurrenceRepository
     ideas: IdeaRepository
+    reviews: ReviewReminders
     forums: ForumRepository
     audit: AuditRepository
     conversations: ConversationRepository

@@ -43,6 +43,8 @@ from storage.tables import (
     ForumRow,
     IdeaChangeRow,
     IdeaEvidenceRow,
+    IdeaReviewReminderRow,
+    IdeaRow,
     OccurrenceRow,
     ProblemRow,
     SlackInstallationRow,
@@ -810,3 +812,44 @@ class SqlSlackInstallations(ports.SlackInstallationRepository):
         return select(SlackInstallationRow).where(
             SlackInstallationRow.enterprise_id == enterprise_id, SlackInstallationRow.team_id == team_id
         )
+
+
+class SqlReviewReminders(ports.ReviewReminders):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.dialect = session.get_bind().dialect.name
+
+    def due(self, on: date, limit: int = 100) -> list[tuple[Workspace, Idea]]:
+        i, w, r = IdeaRow.__table__.c, WorkspaceRow.__table__.c, IdeaReviewReminderRow.__table__.c  # type: ignore[attr-defined]
+        reminded = select(r.id).where(r.idea_id == i.id, r.review_on == i.review_on).exists()
+        query = (
+            select(IdeaRow.__table__, *[c.label(f"ws_{c.name}") for c in WorkspaceRow.__table__.c])  # type: ignore[attr-defined]
+            .join(WorkspaceRow.__table__, w.id == i.workspace_id)  # type: ignore[attr-defined]
+            .where(i.decision == Decision.EXPERIMENT.value, i.merged_into_id.is_(None), i.review_on <= on, ~reminded)
+            .order_by(i.review_on, i.id)
+            .limit(limit)
+        )
+        found = []
+        for row in self.session.execute(query):
+            data = row._mapping
+            ws = Workspace(
+                id=data["ws_id"],
+                platform=Platform(data["ws_platform"]),
+                external_id=data["ws_external_id"],
+                name=data["ws_name"],
+                hourly_cost=Decimal(data["ws_hourly_cost"]),
+                currency=data["ws_currency"],
+                timezone=data["ws_timezone"],
+                week_start=data["ws_week_start"],
+            )
+            found.append((ws, _idea(row)))
+        return found
+
+    def claim(self, workspace_id: int, idea_id: int, review_on: date) -> bool:
+        insert = _INSERTS[self.dialect](IdeaReviewReminderRow.__table__)  # type: ignore[attr-defined]
+        stmt = (
+            insert.values(workspace_id=workspace_id, idea_id=idea_id, review_on=review_on)
+            .on_conflict_do_nothing(index_elements=["idea_id", "review_on"])
+            .returning(IdeaReviewReminderRow.__table__.c.id)  # type: ignore[attr-defined]
+        )
+        return self.session.execute(stmt).first() is not None

@@ -248,3 +248,15 @@ class IdeaChangeRow(SQLModel, table=True):
     after: str = Field(max_length=32)
     reason: str = Field(default="", max_length=4000)
     at: datetime = Field(default_factory=utcnow)
+
+
+class IdeaReviewReminderRow(SQLModel, table=True):
+    """An experiment's review reminder, claimed before it is sent: sent once, whatever replicas or restarts do."""
+
+    __tablename__ = "idea_review_reminder"
+    __table_args__ = (UniqueConstraint("idea_id", "review_on", name="uq_idea_review_reminder"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    idea_id: int = Field(foreign_key="idea.id")
+    review_on: date

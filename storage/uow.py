@@ -17,6 +17,7 @@ from storage.repository import (
     SqlIdeas,
     SqlOccurrences,
     SqlProblems,
+    SqlReviewReminders,
     SqlSlackInstallations,
     SqlWorkspaces,
 )
@@ -50,6 +51,7 @@ class SqlUnitOfWork(ports.UnitOfWork):
         self.problems = SqlProblems(self.session)
         self.occurrences = SqlOccurrences(self.session)
         self.ideas = SqlIdeas(self.session)
+        self.reviews = SqlReviewReminders(self.session)
         self.forums = SqlForums(self.session)
         self.audit = SqlAudit(self.session)
         self.conversations = SqlConversations(self.session)

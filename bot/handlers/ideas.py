@@ -10,7 +10,7 @@ from datetime import timedelta
 from bot import commands as c
 from bot.dedupe import most_similar
 from bot.errors import BadInput, Conflict, NotFound
-from bot.events import IdeaChanged
+from bot.events import ExperimentReviewDue, IdeaChanged
 from bot.handlers.context import Context, audit, get_problem, is_admin, today, workspace
 from bot.idea_cards import DECIDED, IdeaView, LinkedProblem, idea_card, idea_line, idea_title
 from bot.ids import Action
@@ -380,3 +380,17 @@ def manage_owners(cmd: c.ManageOwners, ctx: Context) -> Reply:
         text = f"{cmd.user_id} is no longer a Tally owner."
     audit(ctx, ws, f"owner.{cmd.change}", cmd.user_id, cmd.actor.user_id)
     return Reply(text=text)
+
+
+def remind_reviews(cmd: c.RemindReviews, ctx: Context) -> Reply:
+    """Claimed before it is sent: a reminder goes once, whichever replica or restart runs the job."""
+    reminded = 0
+    for ws, idea in ctx.uow.reviews.due(ctx.now.date()):
+        assert idea.id is not None and idea.review_on is not None
+        if not ctx.uow.reviews.claim(ws.id, idea.id, idea.review_on):
+            continue
+        owners = tuple(sorted(ctx.uow.workspaces.owners(ws.id)))
+        ctx.record(ExperimentReviewDue(c.WorkspaceRef(ws.platform, ws.external_id), idea.number, idea.title, idea.review_on, owners))
+        audit(ctx, ws, "idea.review_reminder", f"I{idea.number}", None, owners=len(owners))
+        reminded += 1
+    return Reply(text=f"{reminded} review reminders sent.")

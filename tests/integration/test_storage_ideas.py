@@ -445,8 +445,8 @@ def test_remove_owner(engine):
 # Migration 0005 -------------------------------------------------------------------------------
 
 
-def test_0005_is_the_head_and_downgrades_and_upgrades_again(engine):
-    assert ScriptDirectory.from_config(alembic_config(engine)).get_heads() == ["0005"]
+def test_0005_downgrades_and_upgrades_again(engine):
+    assert ScriptDirectory.from_config(alembic_config(engine)).get_heads() == ["0006"]
     units = SqlUnitOfWorkFactory(engine)
     ws = workspace(units)
     idea = new_idea(units, ws, proposer_id="U1")
@@ -469,3 +469,27 @@ def test_0005_is_the_head_and_downgrades_and_upgrades_again(engine):
         assert uow.ideas.next_number(ws) == 1  # an existing workspace starts at I1
         uow.commit()
     assert "U2" not in repr(dump_tables(engine))
+
+
+def test_a_review_reminder_is_found_when_due_and_claimed_once(engine):
+    from datetime import date as day
+
+    from storage.model import Decision
+
+    units = SqlUnitOfWorkFactory(engine)
+    ws = workspace(units)
+    idea = new_idea(units, ws, proposer_id="U1")
+    with units() as uow:
+        stored = uow.ideas.get_by_id(ws, idea.id)
+        stored.decision, stored.review_on = Decision.EXPERIMENT, day(2026, 12, 1)
+        uow.ideas.save(stored)
+        uow.commit()
+    with units() as uow:
+        assert uow.reviews.due(day(2026, 11, 30)) == []
+        ((found_ws, found),) = uow.reviews.due(day(2026, 12, 1))
+        assert found_ws.id == ws and found.number == idea.number
+        assert uow.reviews.claim(ws, idea.id, day(2026, 12, 1)) is True
+        assert uow.reviews.claim(ws, idea.id, day(2026, 12, 1)) is False
+        uow.commit()
+    with units(write=False) as uow:
+        assert uow.reviews.due(day(2026, 12, 31)) == []

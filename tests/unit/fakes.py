@@ -48,6 +48,7 @@ class FakeData:
         self.evidence: list[Evidence] = []
         self.idea_changes: list[IdeaChange] = []
         self.forums: list[Forum] = []
+        self.review_reminders: set[tuple[int, date]] = set()  # (idea id, review date) claimed
         # (platform, tenant, conversation) -> (conversation type, reference), oldest first
         self.conversations: dict[tuple[str, str, str], tuple[str, dict[str, Any]]] = {}
         # (enterprise, team) -> (is enterprise install, installation as JSON)
@@ -476,6 +477,30 @@ class FakeSlackInstallations(ports.SlackInstallationRepository):
         return expires_at is not None and expires_at > datetime.now(UTC)
 
 
+class FakeReviewReminders(ports.ReviewReminders):
+    def __init__(self, data: FakeData) -> None:
+        self.data = data
+
+    def due(self, on: date, limit: int = 100) -> list[tuple[Workspace, Idea]]:
+        workspaces = {w.id: w for w in self.data.workspaces}
+        due = [
+            (workspaces[i.workspace_id], copy.copy(i))
+            for i in sorted(self.data.ideas, key=lambda i: (i.review_on or on, i.id or 0))
+            if i.decision is Decision.EXPERIMENT
+            and i.merged_into_id is None
+            and i.review_on is not None
+            and i.review_on <= on
+            and (i.id, i.review_on) not in self.data.review_reminders
+        ]
+        return due[:limit]
+
+    def claim(self, workspace_id: int, idea_id: int, review_on: date) -> bool:
+        if (idea_id, review_on) in self.data.review_reminders:
+            return False
+        self.data.review_reminders.add((idea_id, review_on))
+        return True
+
+
 class FakeUnitOfWork(ports.UnitOfWork):
     """Changes go to a copy and reach the shared data only on commit, like a transaction.
 
@@ -498,6 +523,7 @@ class FakeUnitOfWork(ports.UnitOfWork):
         self.problems = FakeProblems(self.data)
         self.occurrences = FakeOccurrences(self.data)
         self.ideas = FakeIdeas(self.data)
+        self.reviews = FakeReviewReminders(self.data)
         self.forums = FakeForums(self.data)
         self.audit = FakeAudit(self.data)
         self.conversations = FakeConversations(self.data)

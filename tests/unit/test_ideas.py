@@ -219,3 +219,23 @@ async def test_owners_are_added_and_removed_only_by_owners(forum, data):
 
 def test_fixed_now_is_a_saturday():
     assert datetime(2026, 11, 21, 10, 30, tzinfo=UTC) == FIXED_NOW and FIXED_NOW.weekday() == 5
+
+
+async def test_an_experiment_due_for_review_reminds_the_owners_once(data, told):
+    now = [FIXED_NOW]
+    bus = MessageBus(FakeUnitOfWorkFactory(data), clock=lambda: now[0])
+    core = Core(bus, delivery_hasher("k"), Dispatcher({Platform.CONSOLE: told}))
+    await say(core, "tally owners add owner1", actor=LEAD)
+    await say(core, "idea Email the decision letter")
+    await say(core, "idea decide I1 experiment Try it for a month review=2026-12-01", actor=LEAD)
+    told.sent.clear()
+    await core.run_job(c.RemindReviews(ws=c.SYSTEM, actor=c.TALLY))
+    await core.background.drain()
+    assert told.sent == []  # not due yet
+    now[0] = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    for _ in range(2):  # a second run (another replica, a restart) sends nothing more
+        await core.run_job(c.RemindReviews(ws=c.SYSTEM, actor=c.TALLY))
+        await core.background.drain()
+    (reminder,) = told.sent
+    assert reminder.recipient == "owner1" and "I1 Email the decision letter" in reminder.text
+    assert "due for review on 2026-12-01" in reminder.text and "/idea" not in reminder.text  # console spelling
