@@ -18,8 +18,10 @@ from bot import inputs as i
 from bot.bus import MessageBus, Result
 from bot.errors import TallyError, reply_for_error
 from bot.grammar import parse_idea, parse_line, parse_problem, parse_tally
+from bot.handlers.forms import idea_form_errors
 from bot.help import spell
-from bot.ids import Action, FormField, FormOption
+from bot.idea_grammar import parse_idea_form
+from bot.ids import Action, FormField, FormId, FormOption
 from bot.notify import Dispatcher
 from bot.replies import Reply, ReplyKind, Section, Target
 from bot.tasks import Background
@@ -42,6 +44,7 @@ NOT_ANONYMOUS_HERE = {  # where a platform can't post an anonymous card apart fr
         "under your name. Report it in your personal chat with Tally instead, where nobody else sees it."
     ),
 }
+IDEA_WORDS = (("anonymous report", "anonymous idea"), ("report it", "propose it"), ("Report it", "Propose it"))
 
 
 @dataclass(frozen=True)
@@ -148,11 +151,16 @@ class Core:
     async def _command(self, done: i.Input, key: str | None, platform: i.Platform) -> c.Command | Reply:
         """The command, or the reply that refuses it before anything runs."""
         command = to_command(done, key)
+        if isinstance(command, Reply):  # a form whose answers need another look: nothing runs
+            return command
         if command.requires_admin and not command.actor.is_admin and await _ask(platform.is_admin()):
             command = replace(command, actor=c.Actor(command.actor.user_id, is_admin=True))
         if posts_anonymously(command) and not await _ask(platform.can_post_here()):
             text = NOT_ANONYMOUS_HERE.get(Platform(done.ws.platform), CANT_POST_ANONYMOUSLY)
-            return Reply(text=text, kind=ReplyKind.ERROR)
+            if proposes_idea(command):
+                for report, idea in IDEA_WORDS:
+                    text = text.replace(report, idea)
+            return Reply(text=text, kind=ReplyKind.ERROR, anonymous=True)  # answers the anonymous option
         return command
 
     def _outcome(self, done: i.Input, result: Result) -> Outcome:
@@ -171,8 +179,9 @@ async def _ask(question: Coroutine[Any, Any, bool]) -> bool:
         return False
 
 
-def to_command(done: i.Input, delivery: str | None) -> c.Command:
-    """Parse what the person did; raises BadInput with what was wrong and how to write it."""
+def to_command(done: i.Input, delivery: str | None) -> c.Command | Reply:
+    """Parse what the person did; raises BadInput with what was wrong and how to write it. A form comes back
+    as itself, with an error on each field that needs one, when its answers can't be used."""
     ws, actor = done.ws, done.actor
     match done:
         case i.Typed(command="problem"):
@@ -185,6 +194,9 @@ def to_command(done: i.Input, delivery: str | None) -> c.Command:
             return parse_line(done.text, ws, actor, delivery)
         case i.Pressed():
             return c.PressButton(ws=ws, actor=actor, action=done.action, value=done.value, delivery_id=delivery)
+        case i.Submitted(form=FormId.IDEA):
+            idea, errors, problems = parse_idea_form(done.values, ws, actor, delivery)
+            return idea if idea is not None else idea_form_errors(done.values, problems, errors)
         case i.Submitted():
             return c.SubmitCaptureForm(ws=ws, actor=actor, values=dict(done.values), delivery_id=delivery)
         case i.OpenedForm():
@@ -196,8 +208,13 @@ def to_command(done: i.Input, delivery: str | None) -> c.Command:
     raise TypeError(f"not an input: {type(done).__name__}")
 
 
+def proposes_idea(command: c.Command) -> bool:
+    return isinstance(command, c.ProposeIdea) or (isinstance(command, c.PressButton) and command.action == Action.NEW_IDEA)
+
+
 def posts_anonymously(command: c.Command) -> bool:
-    """Would this command post an anonymous report's card into the conversation?"""
+    """Would this command post an anonymous report's card (or idea's) into the conversation? The idea form's
+    anonymous option comes here as the ProposeIdea the core made of the form."""
     if isinstance(command, c.ReportProblem | c.ProposeIdea):
         return command.anonymous
     if isinstance(command, c.SubmitCaptureForm):

@@ -1,9 +1,9 @@
-"""The capture form's wording, said once: each adapter lays it out its own way."""
+"""The forms' wording, said once: each adapter lays it out its own way."""
 
 from __future__ import annotations
 
 from bot.grammar import MAX_TEXT
-from bot.ids import FormField, FormOption
+from bot.ids import FormField, FormOption, IdeaField
 from storage.model import ImpactArea
 
 TITLE = "Log a problem"
@@ -45,3 +45,30 @@ OPTION_CHOICES = (
 def new_area_label(has_areas: bool) -> str:
     """With areas to pick from, naming one is the alternative; without, it is the only way."""
     return "…or name a new process area" if has_areas else LABELS[FormField.AREA]
+
+
+# --- the idea form ('Propose a fix' on a problem's card) ------------------------------------------------------
+IDEA_TITLE = "Propose a fix"
+IDEA_SUBMIT = "Propose it"
+IDEA_MAX_LENGTH = MAX_TEXT
+FIXES_MAX_LENGTH = 500  # '#12 #13 …': room for dozens of problem numbers
+
+IDEA_LABELS = {
+    IdeaField.TEXT: "What would fix it?",
+    IdeaField.FIXES: "Problems it fixes",
+    IdeaField.OPTIONS: "Options",
+}
+IDEA_PLACEHOLDERS = {
+    IdeaField.TEXT: "e.g. Email the decision letter as well as posting it",
+    IdeaField.FIXES: "e.g. #12 #13",
+}
+FIXES_HINT = "Problem numbers, like #12 #13. Leave it empty if it fixes none yet."
+IDEA_REQUIRED = "Say what would fix it"
+IDEA_OPTION_CHOICES = (("Propose anonymously (no record of who I am)", FormOption.ANONYMOUS.value),)
+
+
+def idea_intro(problems: tuple[int, ...]) -> str:
+    """What the form is for, above its fields."""
+    shown = ", ".join(f"#{n}" for n in problems[:10]) + (" and more" if len(problems) > 10 else "")
+    first = f"A fix for {shown}." if problems else "A fix for one or more problems."
+    return f"{first} Its card is posted here: anyone can vote for it, and the forum decides."

@@ -6,9 +6,11 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from bot import commands as c
+from bot import form_text as wording
 from bot import idea_help as usage
 from bot.errors import BadInput
 from bot.grammar import MAX_TEXT, clean, parse_date, parse_problem_id
+from bot.ids import FormOption, IdeaField
 
 _IDEA_ID = re.compile(r"[iI]?(\d{1,9})")
 _USER = re.compile(r"<@([A-Z0-9][\w.-]*)(?:\|[^>]*)?>|@?([A-Z][A-Z0-9]{2,})|([\w.-]+)")
@@ -70,6 +72,66 @@ def _new_idea(text: str, ws: c.WorkspaceRef, actor: c.Actor, delivery_id: str | 
         anonymous=anonymous,
         delivery_id=delivery_id,
     )
+
+
+def _form_text(values: dict, key: IdeaField) -> str:
+    value = values.get(key)
+    return clean(str(value)).strip() if value is not None else ""
+
+
+FIXES_EXAMPLE = "#12 #13"
+
+
+def parse_fixes(raw: str) -> tuple[int, ...]:
+    """The idea form's 'Problems it fixes': numbers as '/idea … for' takes them, apart by spaces or commas."""
+    if len(raw) > wording.FIXES_MAX_LENGTH:
+        raise BadInput(
+            f"Keep it under {wording.FIXES_MAX_LENGTH:,} characters (this is {len(raw):,}).",
+            f"Write the numbers only, like this: {FIXES_EXAMPLE}",
+        )
+    numbers = []
+    for token in re.split(r"[\s,]+", raw):
+        if not token:
+            continue
+        if not re.fullmatch(r"#?\d{1,9}", token):
+            raise BadInput(f"'{token[:40]}' isn't a problem number.", f"Write them like this: {FIXES_EXAMPLE}")
+        numbers.append(parse_problem_id(token, "Problems it fixes", FIXES_EXAMPLE))
+    return tuple(dict.fromkeys(numbers))
+
+
+def parse_idea_form(
+    values: dict, ws: c.WorkspaceRef, actor: c.Actor, delivery_id: str | None = None
+) -> tuple[c.ProposeIdea | None, dict[IdeaField, str], tuple[int, ...]]:
+    """The idea form, checked field by field with the rules '/idea' typed follows: the idea to propose, or every
+    field's error at once; and the problem numbers it names, as far as they could be read."""
+    errors: dict[IdeaField, str] = {}
+    text = " ".join(_form_text(values, IdeaField.TEXT).split())
+    if not text:
+        errors[IdeaField.TEXT] = "Say what would fix it, in a sentence or two."
+    elif len(text) > MAX_TEXT:
+        errors[IdeaField.TEXT] = (
+            f"That's {len(text):,} characters; an idea fits in {MAX_TEXT:,}: say in a sentence or two what would fix it."
+        )
+    problems: tuple[int, ...] = ()
+    try:
+        problems = parse_fixes(_form_text(values, IdeaField.FIXES))
+    except BadInput as exc:
+        errors[IdeaField.FIXES] = f"{exc.message} {exc.how}".strip()
+    options = values.get(IdeaField.OPTIONS) or ()
+    options = [options] if isinstance(options, str) else list(options)
+    if any(str(o) != FormOption.ANONYMOUS.value for o in options):
+        errors[IdeaField.OPTIONS] = "The only option here is to propose it anonymously."
+    if errors:
+        return None, errors, problems
+    idea = c.ProposeIdea(
+        ws=ws,
+        actor=actor,
+        text=text,
+        problems=problems,
+        anonymous=FormOption.ANONYMOUS.value in map(str, options),
+        delivery_id=delivery_id,
+    )
+    return idea, {}, problems
 
 
 def _decimal(raw: str, what: str) -> Decimal:

@@ -30,8 +30,24 @@ class FormField(StrEnum):
     OPTIONS = "options"
 
 
+class IdeaField(StrEnum):
+    """Fields of the idea form ('Propose a fix'); ids of their own, so no block or input of one form is
+    mistaken for the other's."""
+
+    TEXT = "idea_text"  # what would fix it
+    FIXES = "idea_fixes"  # the problems it fixes, as typed: '#12 #13'
+    OPTIONS = "idea_options"
+
+
+class FormId(StrEnum):
+    """Which form a submission comes from."""
+
+    CAPTURE = "capture"
+    IDEA = "idea"
+
+
 class FormOption(StrEnum):
-    """Values of the capture form's option checkboxes."""
+    """Values of the forms' option checkboxes (the idea form offers ANONYMOUS only)."""
 
     FAILURE_DEMAND = "fd"
     ANONYMOUS = "anon"

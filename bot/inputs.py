@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.commands import Actor, WorkspaceRef
+from bot.ids import FormId
 
 
 @dataclass(frozen=True)
@@ -33,9 +34,11 @@ class Pressed(Input):
 
 @dataclass(frozen=True)
 class Submitted(Input):
-    """The capture form, filled in: form field id -> text, or a list of chosen values."""
+    """A form, filled in: field id -> text, or a list of chosen values. `form` says which form (bot.ids.FormId):
+    the capture form's fields are FormField ids, the idea form's IdeaField ids."""
 
     values: dict = field(default_factory=dict)
+    form: str = FormId.CAPTURE
 
 
 @dataclass(frozen=True)

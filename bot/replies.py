@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from bot.ids import Action, FormField
+from bot.ids import Action, FormField, IdeaField
 
 
 class Target(StrEnum):
@@ -62,6 +62,18 @@ class CaptureForm:
 
 
 @dataclass(frozen=True)
+class IdeaForm:
+    """The idea form ('Propose a fix'): current values, errors per field, and the problems it is for."""
+
+    values: dict[IdeaField, object] = field(default_factory=dict)
+    problems: tuple[int, ...] = ()  # the problem numbers it was opened for, or that the submission names
+    errors: dict[IdeaField, str] = field(default_factory=dict)
+
+
+Form = CaptureForm | IdeaForm
+
+
+@dataclass(frozen=True)
 class Section:
     heading: str
     lines: tuple[str, ...]
@@ -77,7 +89,7 @@ class Reply:
     lines: tuple[str, ...] = ()
     sections: tuple[Section, ...] = ()
     buttons: tuple[Button, ...] = ()
-    form: CaptureForm | None = None
+    form: Form | None = None  # a FORM reply's form: which one it is, by its type
     footer: str = ""
     problem_number: int | None = None
     recipient: str | None = None  # the user a DIRECT reply goes to

@@ -16,8 +16,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import inputs
 from bot.core import Core
-from bot.ids import Action, FormField
-from bot.replies import ReplyKind, Target
+from bot.ids import Action, FormField, FormId, IdeaField
+from bot.replies import Reply, ReplyKind, Target
 
 from . import blocks, translate
 from .ids import CallbackId, SlashCommand
@@ -77,6 +77,16 @@ class SlackAsks(inputs.Platform):
         return bool(info.get("is_member") or not hidden)
 
 
+def error_field(form_id: FormId, error: Reply, values: dict) -> str:
+    """The block an error that isn't about one field is shown on: the capture form's issue; on the idea form, the
+    anonymous option when that was refused, else the problems it names (a number that isn't a problem), if any."""
+    if form_id is not FormId.IDEA:
+        return FormField.ISSUE.value
+    if error.anonymous:
+        return IdeaField.OPTIONS.value
+    return (IdeaField.FIXES if str(values.get(IdeaField.FIXES) or "").strip() else IdeaField.TEXT).value
+
+
 def register(app: AsyncApp, adapter: SlackAdapter) -> None:
     """Wire every listener Tally needs onto the Bolt app."""
     core, outbox = adapter.core, adapter.outbox
@@ -98,13 +108,15 @@ def register(app: AsyncApp, adapter: SlackAdapter) -> None:
         await ack(**ephemeral(answer)) if answer is not None else await ack()
         outbox.deliver(outcome, where, answered=answer)
 
-    async def on_capture_submitted(ack, body, client, context, view) -> None:  # type: ignore[no-untyped-def]
+    async def on_submitted(ack, body, client, context, view, form_id: FormId) -> None:  # type: ignore[no-untyped-def]
         where = Where.of_view(view, client, context.user_id or "")
+        values = translate.form_values(view, IdeaField if form_id is FormId.IDEA else FormField)
         submitted = inputs.Submitted(
             translate.workspace_ref(context),
             translate.actor(context),
             translate.view_delivery_id(body, view),
-            values=translate.form_values(view),
+            values=values,
+            form=form_id,
         )
         outcome = await core.handle(submitted, asks(client, context, where.channel_id))
         form = outcome.first(Target.FORM)
@@ -113,10 +125,17 @@ def register(app: AsyncApp, adapter: SlackAdapter) -> None:
             return
         error = next((r for r in outcome.replies if r.kind is ReplyKind.ERROR), None)
         if error is not None:  # shown on the form, which stays open with what was typed
-            await ack(response_action="errors", errors={FormField.ISSUE.value: blocks.shorten(error.text, FORM_ERROR_LIMIT)})
+            field = error_field(form_id, error, values)
+            await ack(response_action="errors", errors={field: blocks.shorten(error.text, FORM_ERROR_LIMIT)})
             return
         await ack()
         outbox.deliver(outcome, where)
+
+    async def on_capture_submitted(ack, body, client, context, view) -> None:  # type: ignore[no-untyped-def]
+        await on_submitted(ack, body, client, context, view, FormId.CAPTURE)
+
+    async def on_idea_submitted(ack, body, client, context, view) -> None:  # type: ignore[no-untyped-def]
+        await on_submitted(ack, body, client, context, view, FormId.IDEA)
 
     async def on_button(ack, body, client, context, action) -> None:  # type: ignore[no-untyped-def]
         where = Where.of_action(body, client, context.user_id or "")
@@ -156,6 +175,7 @@ def register(app: AsyncApp, adapter: SlackAdapter) -> None:
     for command in SlashCommand:
         app.command(command.value)(on_slash)
     app.view(CallbackId.CAPTURE_MODAL.value)(on_capture_submitted)
+    app.view(CallbackId.IDEA_MODAL.value)(on_idea_submitted)
     for button in Action:
         app.action(button.value)(on_button)
     app.shortcut(CallbackId.LOG_MESSAGE_SHORTCUT.value)(on_log_message)

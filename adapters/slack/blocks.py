@@ -1,4 +1,4 @@
-"""Pure rendering: a neutral Reply or CaptureForm in, Block Kit JSON out.
+"""Pure rendering: a neutral Reply or form (CaptureForm, IdeaForm) in, Block Kit JSON out.
 
 Whatever a reply holds, what comes out fits Slack's published Block Kit limits (tests/limits.py
 checks them): long text is cut with an ellipsis, long lists end with "…and N more", and nothing
@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable, Iterable
 
 from bot import form_text as wording
-from bot.ids import FormField
-from bot.replies import Button, CaptureForm, Choice, Field, Reply, Section
+from bot.ids import FormField, IdeaField
+from bot.replies import Button, CaptureForm, Choice, Field, Form, IdeaForm, Reply, Section
 
 from .ids import BlockId, CallbackId
 
@@ -293,7 +293,7 @@ def _area_options(areas: tuple[Choice, ...]) -> list[dict]:
     return [_option(a.label, a.value) for a in areas if 0 < len(a.value) <= OPTION_VALUE][:SELECT_OPTIONS]
 
 
-def _input(field: FormField, label: str, element: dict, optional: bool = True, hint: str = "") -> dict:
+def _input(field: FormField | IdeaField, label: str, element: dict, optional: bool = True, hint: str = "") -> dict:
     block = {
         "type": "input",
         "block_id": field.value,
@@ -307,7 +307,7 @@ def _input(field: FormField, label: str, element: dict, optional: bool = True, h
 
 
 def _text_input(
-    form: CaptureForm, field: FormField, placeholder: str, multiline: bool = False, max_length: int | None = None
+    form: Form, field: FormField | IdeaField, placeholder: str, multiline: bool = False, max_length: int | None = None
 ) -> dict:
     element: dict = {
         "type": "plain_text_input",
@@ -322,7 +322,7 @@ def _text_input(
     return element
 
 
-def _checkboxes(form: CaptureForm, field: FormField, options: list[dict]) -> dict:
+def _checkboxes(form: Form, field: FormField | IdeaField, options: list[dict]) -> dict:
     element: dict = {"type": "checkboxes", "options": options}
     chosen = set(form.values.get(field) or ())
     initial = [o for o in options if o["value"] in chosen]
@@ -384,19 +384,63 @@ def capture_modal(form: CaptureForm, private_metadata: str = "") -> dict:
         "title": _plain(wording.TITLE, VIEW_TITLE),
         "submit": _plain(wording.SUBMIT, VIEW_TITLE),
         "close": _plain("Cancel", VIEW_TITLE),
-        # JSON that can't be cut: past Slack's limit, leave it out (the reply then comes as a direct message)
-        "private_metadata": private_metadata if len(private_metadata) <= PRIVATE_METADATA else "",
+        "private_metadata": _metadata(private_metadata),
         "blocks": blocks,
     }
 
 
-def form_errors(form: CaptureForm) -> dict[str, str]:
-    """response_action=errors wants block id -> message, for blocks the modal really has."""
-    present = {FormField.AREA} if _area_options(form.areas) else set()
-    present |= set(FormField) - {FormField.AREA}
+def _metadata(private_metadata: str) -> str:
+    """JSON that can't be cut: past Slack's limit, leave it out (the reply then comes as a direct message)."""
+    return private_metadata if len(private_metadata) <= PRIVATE_METADATA else ""
+
+
+def idea_modal(form: IdeaForm, private_metadata: str = "") -> dict:
+    """The idea form ('Propose a fix') as a modal; block and action ids are the neutral IdeaField ids."""
+    text = _text_input(
+        form, IdeaField.TEXT, wording.IDEA_PLACEHOLDERS[IdeaField.TEXT], True, max_length=wording.IDEA_MAX_LENGTH
+    )
+    fixes = _text_input(
+        form, IdeaField.FIXES, wording.IDEA_PLACEHOLDERS[IdeaField.FIXES], max_length=wording.FIXES_MAX_LENGTH
+    )
+    options = [_option(label, value) for label, value in wording.IDEA_OPTION_CHOICES]
+    blocks = [
+        {
+            "type": "context",
+            "block_id": BlockId.TITLE.value,
+            "elements": [_mrkdwn(_escaped(wording.idea_intro(form.problems), FOOTER_TEXT))],
+        },
+        _input(IdeaField.TEXT, wording.IDEA_LABELS[IdeaField.TEXT], text, optional=False),
+        _input(IdeaField.FIXES, wording.IDEA_LABELS[IdeaField.FIXES], fixes, hint=wording.FIXES_HINT),
+        _input(IdeaField.OPTIONS, wording.IDEA_LABELS[IdeaField.OPTIONS], _checkboxes(form, IdeaField.OPTIONS, options)),
+    ]
     return {
-        field.value: _cut(message, ERROR_TEXT) or EMPTY for field, message in form.errors.items() if field in present
+        "type": "modal",
+        "callback_id": CallbackId.IDEA_MODAL.value,
+        "title": _plain(wording.IDEA_TITLE, VIEW_TITLE),
+        "submit": _plain(wording.IDEA_SUBMIT, VIEW_TITLE),
+        "close": _plain("Cancel", VIEW_TITLE),
+        "private_metadata": _metadata(private_metadata),
+        "blocks": blocks,
     }
+
+
+def form_modal(form: Form, private_metadata: str = "") -> dict:
+    """Whichever form it is, as its modal."""
+    if isinstance(form, IdeaForm):
+        return idea_modal(form, private_metadata)
+    return capture_modal(form, private_metadata)
+
+
+def form_errors(form: Form) -> dict[str, str]:
+    """response_action=errors wants block id -> message, for blocks the modal really has."""
+    present: set[FormField | IdeaField]
+    if isinstance(form, IdeaForm):
+        present = set(IdeaField)
+    else:
+        present = {FormField.AREA} if _area_options(form.areas) else set()
+        present |= set(FormField) - {FormField.AREA}
+    errors: dict = form.errors
+    return {field.value: _cut(message, ERROR_TEXT) or EMPTY for field, message in errors.items() if field in present}
 
 
 def home_view(reply: Reply) -> dict:

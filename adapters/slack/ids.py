@@ -5,6 +5,7 @@ from enum import StrEnum
 
 class CallbackId(StrEnum):
     CAPTURE_MODAL = "tally_capture_problem"
+    IDEA_MODAL = "tally_propose_idea"  # 'Propose a fix' on a problem's card
     LOG_MESSAGE_SHORTCUT = "tally_log_message_as_problem"
 
 

@@ -121,7 +121,7 @@ class Outbox:
             await self.replace(reply, where)
         elif reply.to is Target.FORM and reply.form is not None:
             metadata = translate.modal_metadata(where.channel_id, where.response_url)
-            await where.client.views_open(trigger_id=where.trigger_id, view=blocks.capture_modal(reply.form, metadata))
+            await where.client.views_open(trigger_id=where.trigger_id, view=blocks.form_modal(reply.form, metadata))
         elif reply.to is Target.DIRECT and reply.recipient:
             await where.client.chat_postMessage(channel=reply.recipient, **message(reply))
         else:

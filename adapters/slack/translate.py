@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot import commands as c
-from bot.ids import FormField
+from bot.ids import FormField, IdeaField
 from storage.model import Platform
 
 
@@ -62,12 +62,13 @@ def view_delivery_id(body: dict[str, Any], view: dict[str, Any]) -> str:
     return f"view:{view.get('id')}:{hashlib.sha256(state.encode()).hexdigest()[:16]}"
 
 
-def form_values(view: dict[str, Any]) -> dict[FormField, object]:
-    """view.state.values -> {FormField: str | list[str]}, whatever element each field uses."""
-    values: dict[FormField, object] = {}
+def form_values(view: dict[str, Any], fields: type[FormField] | type[IdeaField] = FormField) -> dict[Any, object]:
+    """view.state.values -> {field id: str | list[str]}, whatever element each field uses; `fields` are the
+    form's own ids (the capture form's FormField, the idea form's IdeaField)."""
+    values: dict[Any, object] = {}
     for block_id, actions in (view.get("state") or {}).get("values", {}).items():
         try:
-            field = FormField(block_id)
+            field = fields(block_id)
         except ValueError:
             continue
         for element in actions.values():

@@ -21,11 +21,12 @@ from msrest.serialization import Model
 from bot import inputs
 from bot.core import Core, Outcome
 from bot.errors import reply_for_error
+from bot.ids import FormField, FormId, IdeaField
 from bot.replies import Reply, ReplyKind, Target
 from storage.conversations import ConversationStore
 
 from . import cards, translate
-from .ids import ADAPTIVE_CARD, CardVerb, DataKey, InvokeName
+from .ids import ADAPTIVE_CARD, FORM_VERBS, DataKey, InvokeName
 from .outbox import TeamsOutbox
 
 log = logging.getLogger("tally.teams")
@@ -36,6 +37,7 @@ TURN_FAILED = (
     "Sorry, Tally couldn't show its answer. What you asked may already be done: "
     "type problem list to check before you try again."
 )
+FORM_SENT = "The form is below: fill it in to propose your fix."
 NOT_SENT_PRIVATELY = (
     "I couldn't open a private chat with you, so the answer wasn't shown here. "
     "Open a chat with Tally (Apps → Tally) and try again there."
@@ -67,7 +69,7 @@ def attachment(card: dict[str, Any]) -> Attachment:
 
 
 def card_for(reply: Reply) -> dict[str, Any]:
-    return cards.capture_card(reply.form) if reply.form is not None else cards.reply_card(reply)
+    return cards.form_card(reply.form) if reply.form is not None else cards.reply_card(reply)
 
 
 def invoke_ok(body: object = None) -> InvokeResponse:
@@ -183,8 +185,10 @@ class TallyTeamsBot(ActivityHandler):
 
     def card_input(self, activity: Activity, data: dict[str, Any]) -> inputs.Input:
         action, value = translate.button(data)
-        if action == CardVerb.SUBMIT_FORM:
-            return inputs.Submitted(**self.source(activity), values=translate.form_values(data))
+        form = FORM_VERBS.get(action)
+        if form is not None:
+            values = translate.form_values(data, IdeaField if form is FormId.IDEA else FormField)
+            return inputs.Submitted(**self.source(activity), values=values, form=form)
         return inputs.Pressed(**self.source(activity), action=action, value=value)
 
     async def on_card_submit(self, turn_context: TurnContext) -> None:
@@ -210,7 +214,9 @@ class TallyTeamsBot(ActivityHandler):
         data = translate.card_action_data(turn_context.activity)
         turn = self.turn(turn_context, data)
         outcome = as_replacement(await self.core.handle(self.card_input(turn_context.activity, data), self.asks(turn)), data)
-        in_place = outcome.first(Target.REPLACE, Target.FORM)
+        # A form submitted with errors comes back in its own place; a form a button asks for (the idea form, from
+        # 'Propose a fix' on a problem's card) is a message of its own, which its idea's card replaces once sent.
+        in_place = outcome.first(Target.REPLACE, Target.FORM) if submits_form(data) else outcome.first(Target.REPLACE)
         message = next((r for r in outcome.replies if r.to is Target.PRIVATE and is_plain(r)), None)
         rest = [r for r in outcome.replies if r is not in_place and r is not message]
         await self.deliver(turn, Outcome(tuple(rest)))
@@ -224,6 +230,8 @@ class TallyTeamsBot(ActivityHandler):
             return invoke_ok(AdaptiveCardInvokeResponse(status_code=200, type=ADAPTIVE_CARD, value=card))
         if message is not None:
             return invoke_ok(CardActionMessage(value=message.text))
+        if outcome.first(Target.FORM) is not None:
+            return invoke_ok(CardActionMessage(value=FORM_SENT))
         return invoke_ok(CardActionMessage(value="Done."))
 
     def dialog(self, card: dict[str, Any]) -> MessagingExtensionActionResponse:
@@ -241,14 +249,14 @@ class TallyTeamsBot(ActivityHandler):
         if form is None or form.form is None:
             await self.deliver(self.turn(turn_context), outcome)
             return invoke_ok(MessagingExtensionActionResponse())
-        return invoke_ok(self.dialog(cards.capture_card(form.form, for_dialog=True)))
+        return invoke_ok(self.dialog(cards.form_card(form.form, for_dialog=True)))
 
     async def on_extension_submit(self, turn_context: TurnContext) -> InvokeResponse:
         data = dict((turn_context.activity.value or {}).get("data") or {})
         outcome = await self.core.handle(self.card_input(turn_context.activity, data), self.asks(self.turn(turn_context)))
         form = outcome.first(Target.FORM)
         if form is not None and form.form is not None:  # errors: show the form again, inside the same dialog
-            return invoke_ok(self.dialog(cards.capture_card(form.form, for_dialog=True)))
+            return invoke_ok(self.dialog(cards.form_card(form.form, for_dialog=True)))
         await self.deliver(self.turn(turn_context), outcome)
         return invoke_ok(MessagingExtensionActionResponse())
 
@@ -295,9 +303,14 @@ def is_plain(reply: Reply) -> bool:
     return not (reply.buttons or reply.fields or reply.lines or reply.sections or reply.form)
 
 
+def submits_form(data: dict[str, Any]) -> bool:
+    """The card action is a form's submit button (the capture form's or the idea form's)."""
+    return translate.button(data)[0] in FORM_VERBS
+
+
 def as_replacement(outcome: Outcome, submitted: dict[str, Any]) -> Outcome:
-    """A submitted form card turns into what it created: the new problem's card replaces the form."""
-    if translate.button(submitted)[0] != CardVerb.SUBMIT_FORM or outcome.first(Target.REPLACE):
+    """A submitted form card turns into what it created: the new problem's (or idea's) card replaces the form."""
+    if not submits_form(submitted) or outcome.first(Target.REPLACE):
         return outcome
     if DataKey.ORIGIN.value in submitted:  # a form answered in 1:1 for a channel: the card goes to the channel
         return outcome

@@ -1,4 +1,4 @@
-"""Pure rendering: a neutral Reply or CaptureForm in, plain Adaptive Card 1.5 JSON out.
+"""Pure rendering: a neutral Reply or form (CaptureForm, IdeaForm) in, plain Adaptive Card 1.5 JSON out.
 
 Whatever a reply holds, the card is valid against the Adaptive Card 1.5 schema and small enough for
 Teams (tests/limits.py checks both): Teams takes a bot message of about 100 KB counted as UTF-16 and
@@ -13,8 +13,8 @@ import json
 from typing import Any
 
 from bot import form_text as wording
-from bot.ids import FormField
-from bot.replies import Button, CaptureForm, Reply, ReplyKind, Section
+from bot.ids import FormField, IdeaField
+from bot.replies import Button, CaptureForm, Form, IdeaForm, Reply, ReplyKind, Section
 
 from .ids import CardVerb, DataKey
 
@@ -151,7 +151,7 @@ def reply_card(reply: Reply) -> dict[str, Any]:
     return _reply_card(reply, 0, compact=True)
 
 
-def _input_text(form: CaptureForm, field: FormField, label: str, placeholder: str, **extra: Any) -> dict[str, Any]:
+def _input_text(form: Form, field: FormField | IdeaField, label: str, placeholder: str, **extra: Any) -> dict[str, Any]:
     value = form.values.get(field)
     element = {"type": "Input.Text", "id": field.value, "label": label, "placeholder": placeholder, **extra}
     if isinstance(value, str) and value:
@@ -160,7 +160,7 @@ def _input_text(form: CaptureForm, field: FormField, label: str, placeholder: st
 
 
 def _choices(
-    form: CaptureForm, field: FormField, label: str, options: list[tuple[str, str]], multi: bool
+    form: Form, field: FormField | IdeaField, label: str, options: list[tuple[str, str]], multi: bool
 ) -> dict[str, Any]:
     element: dict[str, Any] = {
         "type": "Input.ChoiceSet",
@@ -177,8 +177,8 @@ def _choices(
     return element
 
 
-def _with_error(form: CaptureForm, field: FormField, element: dict[str, Any]) -> list[dict[str, Any]]:
-    error = form.errors.get(field)
+def _with_error(form: Form, field: FormField | IdeaField, element: dict[str, Any]) -> list[dict[str, Any]]:
+    error = form.errors.get(field)  # type: ignore[arg-type]
     if not error:
         return [element]
     return [element, _text(_cut(error, ERROR_TEXT), color="Attention", size="Small", spacing="None")]
@@ -227,12 +227,15 @@ def _capture_card(form: CaptureForm, for_dialog: bool, choices_budget: int) -> d
         body += _with_error(form, field, element)
     options = _choices(form, FormField.OPTIONS, wording.LABELS[FormField.OPTIONS], list(wording.OPTION_CHOICES), True)
     body += _with_error(form, FormField.OPTIONS, options)
-    data = {DataKey.ACTION.value: CardVerb.SUBMIT_FORM.value}
+    return _card(body, [_submit(wording.SUBMIT, CardVerb.SUBMIT_FORM, for_dialog)])
+
+
+def _submit(title: str, verb: CardVerb, for_dialog: bool) -> dict[str, Any]:
+    """A form's submit button: Action.Execute with an Action.Submit fallback; a dialog takes Action.Submit only."""
+    data = {DataKey.ACTION.value: verb.value}
     if for_dialog:
-        submit = {"type": "Action.Submit", "title": wording.SUBMIT, "style": "positive", "data": data}
-    else:
-        submit = execute(wording.SUBMIT, CardVerb.SUBMIT_FORM.value, data, primary=True)
-    return _card(body, [submit])
+        return {"type": "Action.Submit", "title": title, "style": "positive", "data": data}
+    return execute(title, verb.value, data, primary=True)
 
 
 def capture_card(form: CaptureForm, for_dialog: bool = False) -> dict[str, Any]:
@@ -242,3 +245,47 @@ def capture_card(form: CaptureForm, for_dialog: bool = False) -> dict[str, Any]:
         if size(card) <= CARD_BYTES:
             return card
     return card
+
+
+def idea_form_card(form: IdeaForm, for_dialog: bool = False) -> dict[str, Any]:
+    """The idea form ('Propose a fix'); its inputs' ids are the neutral IdeaField ids. Every text in it is bounded
+    (the intro names at most ten problems, typed values are cut to their inputs' maxLength, errors to
+    ERROR_TEXT), so it is far inside CARD_BYTES whatever it holds."""
+    body: list[dict[str, Any]] = [
+        _text(wording.IDEA_TITLE, weight="Bolder", size="Medium"),
+        _text(wording.idea_intro(form.problems), isSubtle=True, spacing="None"),
+    ]
+    if form.errors:
+        body.append(_text("Some answers need another look.", color="Attention"))
+    text = _input_text(
+        form,
+        IdeaField.TEXT,
+        wording.IDEA_LABELS[IdeaField.TEXT],
+        wording.IDEA_PLACEHOLDERS[IdeaField.TEXT],
+        isMultiline=True,
+        maxLength=wording.IDEA_MAX_LENGTH,
+        isRequired=True,
+        errorMessage=wording.IDEA_REQUIRED,
+    )
+    body += _with_error(form, IdeaField.TEXT, text)
+    fixes = _input_text(
+        form,
+        IdeaField.FIXES,
+        wording.IDEA_LABELS[IdeaField.FIXES],
+        wording.IDEA_PLACEHOLDERS[IdeaField.FIXES],
+        maxLength=wording.FIXES_MAX_LENGTH,
+    )
+    body += _with_error(form, IdeaField.FIXES, fixes)
+    body.append(_text(wording.FIXES_HINT, isSubtle=True, size="Small", spacing="None"))
+    options = _choices(
+        form, IdeaField.OPTIONS, wording.IDEA_LABELS[IdeaField.OPTIONS], list(wording.IDEA_OPTION_CHOICES), True
+    )
+    body += _with_error(form, IdeaField.OPTIONS, options)
+    return _card(body, [_submit(wording.IDEA_SUBMIT, CardVerb.SUBMIT_IDEA_FORM, for_dialog)])
+
+
+def form_card(form: Form, for_dialog: bool = False) -> dict[str, Any]:
+    """Whichever form it is, as its card."""
+    if isinstance(form, IdeaForm):
+        return idea_form_card(form, for_dialog)
+    return capture_card(form, for_dialog)

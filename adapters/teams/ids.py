@@ -2,11 +2,20 @@
 
 from enum import StrEnum
 
+from bot.ids import FormId
+
 
 class CardVerb(StrEnum):
     """Action.Execute verbs that are not plain buttons."""
 
-    SUBMIT_FORM = "tally_submit_form"
+    SUBMIT_FORM = "tally_submit_form"  # the capture form
+    SUBMIT_IDEA_FORM = "tally_submit_idea_form"  # the idea form ('Propose a fix')
+
+
+FORM_VERBS: dict[str, FormId] = {  # which form a submit verb sends
+    CardVerb.SUBMIT_FORM.value: FormId.CAPTURE,
+    CardVerb.SUBMIT_IDEA_FORM.value: FormId.IDEA,
+}
 
 
 class DataKey(StrEnum):

@@ -11,12 +11,12 @@ from botbuilder.core.serializer_helper import serializer_helper
 from botbuilder.schema import Activity
 
 from bot import commands as c
-from bot.ids import FormField
+from bot.ids import FormField, IdeaField
 from storage.model import Platform
 
 from .ids import DataKey
 
-MULTI_VALUE_FIELDS = (FormField.IMPACTS, FormField.OPTIONS)
+MULTI_VALUE_FIELDS = (FormField.IMPACTS, FormField.OPTIONS, IdeaField.OPTIONS)
 _TAGS = re.compile(r"<[^>]+>")
 
 
@@ -83,9 +83,10 @@ def card_action_data(activity: Activity) -> dict[str, Any]:
     return dict(value) if isinstance(value, dict) else {}
 
 
-def form_values(data: dict[str, Any]) -> dict[FormField, object]:
-    values: dict[FormField, object] = {}
-    for field in FormField:
+def form_values(data: dict[str, Any], fields: type[FormField] | type[IdeaField] = FormField) -> dict[Any, object]:
+    """A submitted card's inputs -> {field id: str | list[str]}, for the form's own ids (FormField or IdeaField)."""
+    values: dict[Any, object] = {}
+    for field in fields:
         raw = data.get(field.value)
         if raw is None:
             continue

@@ -18,6 +18,7 @@ from bot.grammar import (
     parse_problem_id,
 )
 from bot.handlers.context import Context
+from bot.handlers.forms import open_idea_form
 from bot.handlers.ideas import held_idea, propose_idea, vote_for_idea
 from bot.handlers.problems import log_occurrence, report_problem
 from bot.idea_grammar import parse_idea_id
@@ -98,7 +99,7 @@ def press_button(cmd: c.PressButton, ctx: Context) -> Reply | tuple[Reply, ...]:
         return press_idea_button(action, cmd, ctx)
     if action is Action.PROPOSE_FIX:
         number = parse_problem_id(cmd.value, "Propose a fix", "/idea <what would fix it> for #<id>")
-        return Reply(text=f"Propose a fix for #{number}: /idea <what would fix it> for #{number}")
+        return open_idea_form(cmd, number, ctx)
     if action is Action.HAPPENED_AGAIN:
         number = parse_problem_id(cmd.value, "Happened again", "/problem again <id>")
         again = c.LogOccurrence(ws=cmd.ws, actor=cmd.actor, number=number, delivery_id=cmd.delivery_id)

@@ -1,14 +1,15 @@
-"""The capture form: open it, and turn a submission into a report or a list of field errors."""
+"""The forms: the capture form (open it, and turn a submission into a report or a list of field errors) and the
+idea form ('Propose a fix' on a problem's card: open it for that problem; the core checks a submission)."""
 
 from __future__ import annotations
 
 from bot import commands as c
 from bot.errors import BadInput
 from bot.grammar import MAX_AREA_NAME, MAX_TEXT, area_name, clean, parse_count, parse_effort, parse_users
-from bot.handlers.context import Context, workspace
+from bot.handlers.context import Context, get_problem, workspace
 from bot.handlers.problems import report_problem
-from bot.ids import FormField, FormOption
-from bot.replies import CaptureForm, Choice, Reply, ReplyKind, Target
+from bot.ids import FormField, FormOption, IdeaField
+from bot.replies import CaptureForm, Choice, IdeaForm, Reply, ReplyKind, Target
 from storage.model import ImpactArea
 
 
@@ -90,3 +91,22 @@ def submit_capture_form(cmd: c.SubmitCaptureForm, ctx: Context) -> Reply:
         form = CaptureForm(values=dict(cmd.values), areas=_area_choices(ctx, cmd.ws), errors=errors)
         return Reply(text="Some answers need another look.", kind=ReplyKind.FORM, form=form, to=Target.FORM)
     return report_problem(report, ctx)
+
+
+# --- the idea form --------------------------------------------------------------------------------------------
+def idea_form(form: IdeaForm, text: str = "Propose a fix", footer: str = "") -> Reply:
+    return Reply(text=text, kind=ReplyKind.FORM, to=Target.FORM, form=form, footer=footer)
+
+
+def open_idea_form(cmd: c.PressButton, number: int, ctx: Context) -> Reply:
+    """'Propose a fix' on problem #n's card: the idea form, with #n in 'Problems it fixes' (which stays editable)."""
+    problem = get_problem(ctx, workspace(ctx, cmd.ws), number)
+    form = IdeaForm(values={IdeaField.FIXES: f"#{problem.number}"}, problems=(problem.number,))
+    typed = f"Or type /idea <what would fix it> for #{problem.number}"  # where there is no form: the console
+    return idea_form(form, text=f"Propose a fix for #{problem.number}", footer=typed)
+
+
+def idea_form_errors(values: dict, problems: tuple[int, ...], errors: dict[IdeaField, str]) -> Reply:
+    """The idea form again, as it was filled in, with what is wrong with each field; nothing was stored."""
+    form = IdeaForm(values=dict(values), problems=problems, errors=errors)
+    return idea_form(form, text="Some answers need another look.")
