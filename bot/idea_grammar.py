@@ -13,7 +13,7 @@ from bot.grammar import MAX_TEXT, clean, parse_date, parse_problem_id
 from bot.ids import FormOption, IdeaField
 
 _IDEA_ID = re.compile(r"[iI]?(\d{1,9})")
-_USER = re.compile(r"<@([A-Z0-9][\w.-]*)(?:\|[^>]*)?>|@?([A-Z][A-Z0-9]{2,})|([\w.-]+)")
+_USER = re.compile(r"<@([\w][\w.:-]*)(?:\|[^>]*)?>|@?([A-Z][A-Z0-9]{2,})|([\w.-]+)")
 STAGES = ("information", "insight", "improve")
 LISTS = (*STAGES, "decided", "all", "open")
 DECISIONS = ("approve", "experiment", "reject", "park", "done")

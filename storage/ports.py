@@ -176,6 +176,11 @@ class IdeaRepository(abc.ABC):
         """In the order they were linked."""
 
     @abc.abstractmethod
+    def lock(self, workspace_id: int, idea_id: int) -> None:
+        """Hold the idea until this unit of work ends: changes to one idea (votes) then happen one after
+        another, so each sees every earlier one and a card's count is never behind."""
+
+    @abc.abstractmethod
     def vote(self, workspace_id: int, idea_id: int, user_id: str) -> bool:
         """True if this added a vote; False if they had already voted (or the idea is not in the
         workspace). One vote per person, however many arrive at once."""

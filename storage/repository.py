@@ -493,6 +493,12 @@ class SqlIdeas(ports.IdeaRepository):
         )
         return [int(pid) for pid in self._run(query).scalars()]
 
+    def lock(self, workspace_id: int, idea_id: int) -> None:
+        if self.dialect == "postgresql":  # SQLite's writers already go one at a time
+            i = IdeaRow.__table__.c  # type: ignore[attr-defined]
+            query = select(i.id).where(i.id == idea_id, i.workspace_id == workspace_id).with_for_update()
+            self._run(query)
+
     def vote(self, workspace_id: int, idea_id: int, user_id: str) -> bool:
         params = {"ws": workspace_id, "idea": idea_id, "user": user_id}
         return self._run(sql.vote(self.dialect), params).first() is not None

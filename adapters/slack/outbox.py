@@ -3,6 +3,8 @@ and direct messages, as tracked background tasks over the process's one HTTP ses
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -86,20 +88,29 @@ class Outbox:
     def __init__(self, session: aiohttp.ClientSession, background: Background) -> None:
         self.session = session
         self.background = background
+        # Cards replaced in place (a vote): the newest answer per message wins, whatever order the posts finish in.
+        self._stamps = itertools.count(1)
+        self._newest: dict[tuple[str, str], int] = {}
+        self._updating: dict[tuple[str, str], asyncio.Lock] = {}
 
     def deliver(self, outcome: Outcome, where: Where, answered: Reply | None = None) -> None:
         """Send every reply but the one already given in Slack's answer, in order, after the answer."""
         replies = [r for r in outcome.replies if r is not answered]
-        if replies:
-            self.background.spawn(self._send_all(replies, where), "slack replies")
+        if not replies:
+            return
+        stamp = 0
+        if where.message_ts and not where.on_ephemeral and any(r.to is Target.REPLACE for r in replies):
+            stamp = next(self._stamps)  # in the order the core answered, which is the order it committed
+            self._newest[(where.channel_id, where.message_ts)] = stamp
+        self.background.spawn(self._send_all(replies, where, stamp), "slack replies")
 
     def publish_home(self, client: AsyncWebClient, user_id: str, reply: Reply) -> None:
         self.background.spawn(client.views_publish(user_id=user_id, view=blocks.home_view(reply)), "slack home")
 
-    async def _send_all(self, replies: list[Reply], where: Where) -> None:
+    async def _send_all(self, replies: list[Reply], where: Where, stamp: int = 0) -> None:
         for reply in replies:
             try:
-                await self._send(reply, where)
+                await self._send(reply, where, stamp)
             except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
                 log.warning("could not send a %s reply to Slack (%s)", reply.to, _error(exc))
                 await self._tell_failure(where, exc)
@@ -114,11 +125,11 @@ class Outbox:
         except (SlackApiError, aiohttp.ClientError, TimeoutError):
             log.warning("could not tell the person that Slack refused the answer")
 
-    async def _send(self, reply: Reply, where: Where) -> None:
+    async def _send(self, reply: Reply, where: Where, stamp: int = 0) -> None:
         if reply.to is Target.CONVERSATION and where.channel_id:
             await self.post_in_channel(reply, where)
         elif reply.to is Target.REPLACE:
-            await self.replace(reply, where)
+            await self.replace(reply, where, stamp)
         elif reply.to is Target.FORM and reply.form is not None:
             metadata = translate.modal_metadata(where.channel_id, where.response_url)
             await where.client.views_open(trigger_id=where.trigger_id, view=blocks.form_modal(reply.form, metadata))
@@ -147,7 +158,21 @@ class Outbox:
             else:
                 await self.respond(where.response_url, {"response_type": "in_channel", **message(reply)})
 
-    async def replace(self, reply: Reply, where: Where) -> None:
+    async def replace(self, reply: Reply, where: Where, stamp: int = 0) -> None:
+        if stamp:
+            key = (where.channel_id, where.message_ts)
+            lock = self._updating.setdefault(key, asyncio.Lock())
+            async with lock:  # one update of a message at a time, and none older than one already sent
+                if self._newest.get(key, stamp) > stamp:
+                    return
+                await self._replace(reply, where)
+            if self._newest.get(key) == stamp and not lock.locked():
+                self._newest.pop(key, None)
+                self._updating.pop(key, None)
+            return
+        await self._replace(reply, where)
+
+    async def _replace(self, reply: Reply, where: Where) -> None:
         if where.message_ts and not where.on_ephemeral:
             try:
                 await where.client.chat_update(channel=where.channel_id, ts=where.message_ts, **message(reply))

@@ -174,9 +174,24 @@ class TallyTeamsBot(ActivityHandler):
         if activity.value and not (activity.text or "").strip():
             await self.on_card_submit(turn_context)
             return
-        typed = inputs.Typed(**self.source(activity), text=translate.message_text(activity))
+        typed = inputs.Typed(**self.source(activity), text=translate.message_text(activity, await self.people(activity)))
         turn = self.turn(turn_context)
         await self.deliver(turn, await self.core.handle(typed, TeamsAsks(turn.personal)))
+
+    async def people(self, activity: Activity) -> dict[str, str]:
+        """Mentioned people's Entra object ids (Tally knows people by them; a mention carries only its own id)."""
+        found: dict[str, str] = {}
+        for member_id, _ in translate.mentions(activity):
+            if self.outbox is None:
+                break
+            try:
+                data = await self.outbox.connector.get_member(activity.service_url, activity.conversation.id, member_id)
+            except Exception as exc:  # noqa: BLE001 - the mention stays a name, and the grammar says so
+                log.info("could not look up a mentioned member (%s)", type(exc).__name__)
+                continue
+            if object_id := data.get("objectId") or data.get("aadObjectId"):
+                found[member_id] = str(object_id)
+        return found
 
     @staticmethod
     def asks(turn: Turn) -> TeamsAsks:
@@ -217,7 +232,11 @@ class TallyTeamsBot(ActivityHandler):
         # A form submitted with errors comes back in its own place; a form a button asks for (the idea form, from
         # 'Propose a fix' on a problem's card) is a message of its own, which its idea's card replaces once sent.
         in_place = outcome.first(Target.REPLACE, Target.FORM) if submits_form(data) else outcome.first(Target.REPLACE)
+        # A one-line private note is the invoke's own answer when there is no card to return; beside a card
+        # (a vote: the card for everyone, "your vote counted" for the voter) it goes privately like any other.
         message = next((r for r in outcome.replies if r.to is Target.PRIVATE and is_plain(r)), None)
+        if in_place is not None:
+            message = None
         rest = [r for r in outcome.replies if r is not in_place and r is not message]
         await self.deliver(turn, Outcome(tuple(rest)))
         if in_place is not None:

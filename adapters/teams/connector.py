@@ -275,6 +275,11 @@ class TeamsConnector:
             raise ConnectorError(200, "create_conversation", "the answer held no conversation id")
         return conversation_id
 
+    async def get_member(self, service_url: str, conversation_id: str, member_id: str) -> dict[str, Any]:
+        """GET /v3/conversations/{id}/members/{member}: a member's Entra object id, which a mention lacks."""
+        url = conversations_url(service_url, conversation_id, "members", member_id)
+        return await self._call("get_member", "GET", url, None)
+
     async def _call(self, operation: str, method: str, url: URL, body: dict[str, Any] | None) -> dict[str, Any]:
         """One request; a token the connector refuses is renewed and the request tried once more.
 

@@ -69,10 +69,38 @@ def plain_text(text: str) -> str:
     return " ".join(html.unescape(_TAGS.sub(" ", text or "")).split())
 
 
-def message_text(activity: Activity) -> str:
-    """The text with '@Tally' taken out, so a channel message parses like a personal one."""
+def message_text(activity: Activity, people: dict[str, str] | None = None) -> str:
+    """The text with '@Tally' taken out, so a channel message parses like a personal one; other people
+    mentioned become <@their Entra object id>, as `people` (mention id -> object id) says."""
     text = TurnContext.remove_recipient_mention(activity) if activity.entities else activity.text
-    return plain_text(text or "")
+    marks: dict[str, str] = {}
+    for n, (member_id, shown) in enumerate(mentions(activity)):
+        if not shown or shown not in (text or ""):
+            continue
+        object_id = (people or {}).get(member_id)
+        mark = f"TALLYMENTION{n}X"
+        text = (text or "").replace(shown, f" {mark} ", 1)
+        # Someone Tally couldn't look up stays a name that no command takes for an id.
+        marks[mark] = f"<@{object_id}>" if object_id else "@" + plain_text(shown).replace(" ", "\u00a0")
+    plain = plain_text(text or "")
+    for mark, person in marks.items():
+        plain = plain.replace(mark, person)
+    return plain
+
+
+def mentions(activity: Activity) -> list[tuple[str, str]]:
+    """(member id, the mention's text) for each person mentioned in a message, Tally itself left out."""
+    me = activity.recipient.id if activity.recipient else None
+    found = []
+    for entity in activity.entities or ():
+        if isinstance(entity, dict):
+            data = entity
+        else:  # msrest keeps what its model doesn't name (mentioned, text) apart
+            data = {**(getattr(entity, "additional_properties", None) or {}), "type": getattr(entity, "type", None)}
+        member = data.get("mentioned") or {}
+        if data.get("type") == "mention" and member.get("id") and member.get("id") != me:
+            found.append((str(member["id"]), str(data.get("text") or "")))
+    return found
 
 
 def card_action_data(activity: Activity) -> dict[str, Any]:

@@ -196,6 +196,7 @@ def vote_for_idea(cmd: c.VoteForIdea, ctx: Context) -> Reply | tuple[Reply, ...]
             f"Voting on I{idea.number} has closed: it was {DECIDED[idea.decision]}.",
             "Votes open again if the forum brings a parked idea back.",
         )
+    ctx.uow.ideas.lock(ws.id, idea.id)  # votes on one idea one after another: the card's count is never behind
     if cmd.vote:
         changed = ctx.uow.ideas.vote(ws.id, idea.id, cmd.actor.user_id)
         note = f"Your vote for I{idea.number} counted." if changed else f"You had already voted for I{idea.number}."

@@ -40,6 +40,7 @@ class Sent:
 class FakeConnector:
     sent: list[Sent] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)  # what broke the card schema or size, with where it came from
+    object_ids: dict[str, str] = field(default_factory=dict)  # member id -> Entra object id, for member lookups
     server: TestServer | None = None
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -59,6 +60,14 @@ class FakeConnector:
 
     async def update(self, request: web.Request) -> web.Response:
         return await self._record(request, "update")
+
+    async def member(self, request: web.Request) -> web.Response:
+        """GET a conversation member: Teams answers with their Entra object id."""
+        member = request.match_info["member"]
+        object_id = self.object_ids.get(member)
+        if object_id is None:
+            return web.json_response({"error": {"code": "MemberNotFoundInConversation"}}, status=404)
+        return web.json_response({"id": member, "objectId": object_id, "name": member})
 
     async def create(self, request: web.Request) -> web.Response:
         """Bot Framework createConversation: a 1:1 chat with the first member, as Teams names them."""
@@ -103,6 +112,7 @@ async def start_fake_connector() -> FakeConnector:
     fake = FakeConnector()
     app = web.Application()
     app.router.add_post("/v3/conversations", fake.create)
+    app.router.add_get("/v3/conversations/{conversation}/members/{member}", fake.member)
     app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", fake.reply)
     app.router.add_post("/v3/conversations/{conversation}/activities", fake.send)
     app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", fake.update)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
 from sqlalchemy import text as sql
 
 from bot.ids import Action
@@ -138,15 +137,6 @@ async def test_a_vote_in_a_channel_answers_with_the_refreshed_card_and_updates_i
     assert all(s.conversation_id.startswith(THREAD) for s in fake.of("reply"))  # nothing private in the thread
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "adapters/teams/bot.py on_card_action_invoke (lines 213-226): when the outcome has a card to replace (the "
-        "refreshed idea card), the plain PRIVATE note ('Your vote for I1 counted.') is taken as `message` (214), "
-        "left out of `rest` (215) and used only when there is no card (225): it is never sent, so a voter in a "
-        "channel is never told, in their 1:1 chat or anywhere, that their vote counted"
-    ),
-)
 async def test_the_voter_in_a_channel_is_told_in_their_1on1_chat_that_their_vote_counted(teams):
     fake = teams.connector
     _, card_id = await install_and_propose_in_channel(teams)

@@ -309,6 +309,9 @@ class FakeIdeas(ports.IdeaRepository):
     def linked_problem_ids(self, workspace_id: int, idea_id: int) -> list[int]:
         return [p for ws, i, p in self.data.idea_links if (ws, i) == (workspace_id, idea_id)]
 
+    def lock(self, workspace_id: int, idea_id: int) -> None:
+        """One unit of work at a time already, in memory."""
+
     def vote(self, workspace_id: int, idea_id: int, user_id: str) -> bool:
         key = (workspace_id, idea_id, user_id)
         if self._find(workspace_id, idea_id) is None or key in self.data.votes:
