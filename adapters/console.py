@@ -13,7 +13,7 @@ from bot.replies import Button, Reply, Target
 from storage.model import Platform
 
 DEFAULT_WORKSPACE = "console"
-FORM_HINT = "The form is for Slack and Teams; here, write the problem in one line (try 'help')."
+FORM_HINT = "Forms are for Slack and Teams; here, write it in one line (try 'help' or 'idea help')."
 
 
 def render_text(reply: Reply) -> str:
