@@ -192,6 +192,7 @@ class EstimateIdea(Command):
 class MoveIdea(Command):
     number: int = 0
     stage: str = ""
+    reason: str = ""
     requires_admin = True
 
 

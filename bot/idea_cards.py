@@ -80,7 +80,7 @@ def estimate_text(view: IdeaView, ws: Workspace) -> str:
         return f"none yet (/idea estimate I{idea.number} reduction=40% cost=2000)"
     payback = f"pays back in {plural(result.payback_weeks, 'week')}" if result.payback_weeks is not None else "no saving"
     return (
-        f"{idea.reduction_pct.normalize():f}% fewer, {format_money(idea.cost or 0, ws.currency)} to do: "  # type: ignore[union-attr]
+        f"{idea.reduction_pct.normalize():f}% fewer, {format_money(idea.cost if idea.cost is not None else Decimal(0), ws.currency)} to do: "  # type: ignore[union-attr]
         f"saves {format_money(result.annual_saving, ws.currency)} a year, ROI {format_roi(result.roi)}, {payback}; "
         f"{result.users_spared_a_year:,} fewer service users affected a year (of {result.users_a_year:,})"
     )

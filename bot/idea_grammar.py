@@ -56,6 +56,8 @@ def _new_idea(text: str, ws: c.WorkspaceRef, actor: c.Actor, delivery_id: str | 
             raise BadInput(
                 f"'{' '.join(tail)}' isn't a list of problem ids.", f"Write it like this: {usage.IDEA_USAGE}"
             )
+    if words and words[-1].lower() == "anon":  # 'anon' before the problems counts just the same
+        anonymous, words = True, words[:-1]
     idea = " ".join(words).strip()
     if not idea:
         raise BadInput("What's the idea? There were no words left for it.", f"Write it like this: {usage.IDEA_USAGE}")
@@ -135,13 +137,14 @@ def parse_idea_form(
 
 
 def _decimal(raw: str, what: str) -> Decimal:
+    """To the penny (or a hundredth of a percent), as it is stored: the card and the database agree."""
     try:
         value = Decimal(raw.replace(",", "").lstrip("£$€"))
     except InvalidOperation as exc:
         raise BadInput(f"'{raw}' isn't a number for {what}.", f"Write it like this: {usage.ESTIMATE_USAGE}") from exc
-    if not value.is_finite():
+    if not value.is_finite() or value.adjusted() > 12:
         raise BadInput(f"'{raw}' isn't a number for {what}.", f"Write it like this: {usage.ESTIMATE_USAGE}")
-    return value
+    return value.quantize(Decimal("0.01")) if value.adjusted() > -3 else Decimal("0.00")
 
 
 def _estimate(args: list[str], ws: c.WorkspaceRef, actor: c.Actor) -> c.Command:
@@ -222,10 +225,13 @@ def parse_idea(text: str, ws: c.WorkspaceRef, actor: c.Actor, delivery_id: str |
     if sub == "move":
         number = parse_idea_id(args[0] if args else None, "move", usage.MOVE_USAGE)
         stage = args[1].lower() if len(args) > 1 else ""
-        if stage not in STAGES or len(args) > 2:
-            shown = f"'{' '.join(args[1:])}' isn't a stage." if len(args) > 1 else "Which stage?"
+        if stage not in STAGES:
+            shown = f"'{args[1]}' isn't a stage." if len(args) > 1 else "Which stage?"
             raise BadInput(shown, f"Write it like this: {usage.MOVE_USAGE}")
-        return c.MoveIdea(ws=ws, actor=actor, number=number, stage=stage)
+        reason = " ".join(args[2:]).strip()
+        if len(reason) > MAX_TEXT:
+            raise BadInput(f"That reason is {len(reason):,} characters; keep it under {MAX_TEXT:,}.", usage.MOVE_USAGE)
+        return c.MoveIdea(ws=ws, actor=actor, number=number, stage=stage, reason=reason)
     if sub == "decide":
         return _decide(args, ws, actor)
     if sub == "merge":

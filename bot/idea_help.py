@@ -7,7 +7,7 @@ LIST_USAGE = "/idea list [information|insight|improve|decided|all]"
 EVIDENCE_USAGE = "/idea evidence <id> <what you saw>   e.g. /idea evidence I3 Six callers today asked the same"
 INSIGHT_USAGE = "/idea insight <id> <root cause>   e.g. /idea insight I3 Letters go second class"
 ESTIMATE_USAGE = "/idea estimate <id> reduction=<N>% cost=<amount>   e.g. /idea estimate I3 reduction=40% cost=2000"
-MOVE_USAGE = "/idea move <id> information|insight|improve   e.g. /idea move I3 improve"
+MOVE_USAGE = "/idea move <id> information|insight|improve [why]   e.g. /idea move I3 improve Evidence is in"
 DECIDE_USAGE = (
     "/idea decide <id> approve|experiment|reject|park|done <why>   e.g. /idea decide I3 approve Cheap and quick"
     "   (experiment: add review=YYYY-MM-DD)"

@@ -38,6 +38,7 @@ TURN_FAILED = (
     "type problem list to check before you try again."
 )
 FORM_SENT = "The form is below: fill it in to propose your fix."
+FORM_SENT_PRIVATELY = "I've sent you the form in your chat with Tally: what you fill in there is yours alone."
 NOT_SENT_PRIVATELY = (
     "I couldn't open a private chat with you, so the answer wasn't shown here. "
     "Open a chat with Tally (Apps → Tally) and try again there."
@@ -250,7 +251,10 @@ class TallyTeamsBot(ActivityHandler):
         if message is not None:
             return invoke_ok(CardActionMessage(value=message.text))
         if outcome.first(Target.FORM) is not None:
-            return invoke_ok(CardActionMessage(value=FORM_SENT))
+            return invoke_ok(CardActionMessage(value=FORM_SENT if turn.personal else FORM_SENT_PRIVATELY))
+        posted = outcome.first(Target.CONVERSATION)
+        if posted is not None and submits_form(data):  # a 1:1 form for a channel: it becomes the card here too
+            return invoke_ok(AdaptiveCardInvokeResponse(status_code=200, type=ADAPTIVE_CARD, value=card_for(posted)))
         return invoke_ok(CardActionMessage(value="Done."))
 
     def dialog(self, card: dict[str, Any]) -> MessagingExtensionActionResponse:
@@ -288,7 +292,8 @@ class TallyTeamsBot(ActivityHandler):
             elif reply.to is Target.DIRECT:
                 if self.outbox is not None:
                     await self.outbox.send(translate.workspace_ref(turn.activity), reply)
-            elif reply.to is Target.PRIVATE and not turn.personal:
+            elif reply.to in (Target.PRIVATE, Target.FORM) and not turn.personal:
+                # A form asked for in a channel is the person's own to fill in: their 1:1 chat, like a private reply.
                 await self.private(turn, reply, card)
             elif reply.to is Target.CONVERSATION and turn.origin != turn.here and self.outbox is not None:
                 await self.outbox.to_conversation(translate.tenant_id(turn.activity), turn.origin, card)

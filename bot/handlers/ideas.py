@@ -44,6 +44,13 @@ def _open(ctx: Context, ws: Workspace, number: int, doing: str) -> Idea:
     return idea
 
 
+def _locked(ctx: Context, ws: Workspace, idea: Idea) -> Idea:
+    """Changes to one idea go one after another: lock it, then read it again as it now is."""
+    assert idea.id is not None
+    ctx.uow.ideas.lock(ws.id, idea.id)
+    return ctx.uow.ideas.get_by_id(ws.id, idea.id) or idea
+
+
 def idea_view(ctx: Context, ws: Workspace, idea: Idea) -> IdeaView:
     assert idea.id is not None
     start, end = baseline(today(ctx, ws), ws.week_start)
@@ -189,14 +196,15 @@ def list_ideas(cmd: c.ListIdeas, ctx: Context) -> Reply:
 # --- voting and evidence ------------------------------------------------------------------------------------
 def vote_for_idea(cmd: c.VoteForIdea, ctx: Context) -> Reply | tuple[Reply, ...]:
     ws = workspace(ctx, cmd.ws)
-    idea = _open(ctx, ws, cmd.number, "take votes")
+    idea = _locked(ctx, ws, _open(ctx, ws, cmd.number, "take votes"))
     assert idea.id is not None
+    if idea.merged_into_id is not None:
+        idea = _open(ctx, ws, cmd.number, "take votes")  # merged while we waited: says where its votes went
     if idea.decision is not None:
         raise Conflict(
             f"Voting on I{idea.number} has closed: it was {DECIDED[idea.decision]}.",
             "Votes open again if the forum brings a parked idea back.",
         )
-    ctx.uow.ideas.lock(ws.id, idea.id)  # votes on one idea one after another: the card's count is never behind
     if cmd.vote:
         changed = ctx.uow.ideas.vote(ws.id, idea.id, cmd.actor.user_id)
         note = f"Your vote for I{idea.number} counted." if changed else f"You had already voted for I{idea.number}."
@@ -254,7 +262,7 @@ def move_idea(cmd: c.MoveIdea, ctx: Context) -> Reply:
     ws = workspace(ctx, cmd.ws)
     if refused := _owners_only(ctx, ws, cmd, "move ideas between stages"):
         return refused
-    idea = _open(ctx, ws, cmd.number, "move")
+    idea = _locked(ctx, ws, _open(ctx, ws, cmd.number, "move"))
     stage = Stage(cmd.stage)
     if idea.decision not in (None, Decision.PARK):
         raise Conflict(f"I{idea.number} was {DECIDED[idea.decision]}: it has left the stages.", "Propose a new idea.")
@@ -264,9 +272,9 @@ def move_idea(cmd: c.MoveIdea, ctx: Context) -> Reply:
     idea.stage, idea.decision, idea.decision_reason = stage, None, ""  # a parked idea brought back: votes reopen
     ctx.uow.ideas.save(idea)
     assert idea.id is not None
-    ctx.uow.ideas.add_change(IdeaChange(ws.id, idea.id, cmd.actor.user_id, before, stage.value))
+    ctx.uow.ideas.add_change(IdeaChange(ws.id, idea.id, cmd.actor.user_id, before, stage.value, cmd.reason))
     audit(ctx, ws, "idea.moved", f"I{idea.number}", cmd.actor.user_id, before=before, after=stage.value)
-    _changed(ctx, ws, cmd, idea, f"moved to {stage.value}", "")
+    _changed(ctx, ws, cmd, idea, f"moved to {stage.value}", cmd.reason)
     return card(ctx, ws, idea, Target.CONVERSATION, footer=f"Moved from {before} to {stage.value}.")
 
 
@@ -274,7 +282,7 @@ def decide_idea(cmd: c.DecideIdea, ctx: Context) -> Reply:
     ws = workspace(ctx, cmd.ws)
     if refused := _owners_only(ctx, ws, cmd, "decide ideas"):
         return refused
-    idea = _open(ctx, ws, cmd.number, "be decided")
+    idea = _locked(ctx, ws, _open(ctx, ws, cmd.number, "be decided"))
     decision = Decision(cmd.decision)
     if decision is Decision.DONE and idea.decision not in (Decision.APPROVE, Decision.EXPERIMENT):
         raise Conflict(
@@ -319,8 +327,15 @@ def merge_ideas(cmd: c.MergeIdeas, ctx: Context) -> Reply:
         return refused
     if cmd.source == cmd.target:
         raise Conflict(f"I{cmd.source} can't be merged into itself.", "Name two different ideas.")
-    source, target = _open(ctx, ws, cmd.source, "be merged"), _open(ctx, ws, cmd.target, "take a merge")
+    first, second = sorted((cmd.source, cmd.target))  # both locked, always in the same order
+    locked = {n: _locked(ctx, ws, _open(ctx, ws, n, "be merged" if n == cmd.source else "take a merge")) for n in (first, second)}
+    source, target = locked[cmd.source], locked[cmd.target]
     assert source.id is not None and target.id is not None
+    if target.decision not in (None, Decision.PARK):
+        raise Conflict(
+            f"I{target.number} was {DECIDED[target.decision]}: votes can't move to it.",
+            f"Merge the other way (/idea merge I{target.number} into I{source.number}), or leave them apart.",
+        )
     voters = tuple(ctx.uow.ideas.voters(ws.id, source.id))
     moved = ctx.uow.ideas.move_votes(ws.id, source.id, target.id)
     for problem_id in ctx.uow.ideas.linked_problem_ids(ws.id, source.id):
@@ -343,8 +358,11 @@ def show_agenda(cmd: c.ShowAgenda, ctx: Context) -> Reply:
 
     def rank(view: IdeaView) -> tuple:
         result = view.estimate(ws)
-        roi = result.roi if result and result.roi is not None else None
-        return (roi is None, -(roi or 0), -view.votes, view.idea.number)
+        if result is None:
+            return (True, 0, -view.votes, view.idea.number)
+        free = result.roi is None and result.annual_saving > 0  # costs nothing and saves: better than any ratio
+        roi = float("inf") if free else float(result.roi or 0)
+        return (False, -roi, -view.votes, view.idea.number)
 
     views.sort(key=rank)
     if not views:
@@ -376,8 +394,16 @@ def manage_owners(cmd: c.ManageOwners, ctx: Context) -> Reply:
         ctx.uow.workspaces.add_owner(ws.id, cmd.user_id)
         text = f"{cmd.user_id} is now a Tally owner: they can move and decide ideas and merge problems."
     else:
+        if owners == [cmd.user_id]:
+            audit(ctx, ws, "refused", "remove the last owner", cmd.actor.user_id, user=cmd.user_id)
+            return Reply(
+                text=f"{cmd.user_id} is the last Tally owner here, so they can't be removed.",
+                kind=ReplyKind.ERROR,
+                footer="Add another owner first: /tally owners add @someone",
+            )
         if not ctx.uow.workspaces.remove_owner(ws.id, cmd.user_id):
-            raise NotFound(f"{cmd.user_id} isn't an owner.", "/tally owners lists them.")
+            audit(ctx, ws, "refused", "remove an owner", cmd.actor.user_id, user=cmd.user_id)
+            return Reply(text=f"{cmd.user_id} isn't an owner, so nothing changed.", kind=ReplyKind.ERROR, footer="/tally owners lists them.")
         text = f"{cmd.user_id} is no longer a Tally owner."
     audit(ctx, ws, f"owner.{cmd.change}", cmd.user_id, cmd.actor.user_id)
     return Reply(text=text)
@@ -388,9 +414,10 @@ def remind_reviews(cmd: c.RemindReviews, ctx: Context) -> Reply:
     reminded = 0
     for ws, idea in ctx.uow.reviews.due(ctx.now.date()):
         assert idea.id is not None and idea.review_on is not None
-        if not ctx.uow.reviews.claim(ws.id, idea.id, idea.review_on):
-            continue
-        owners = tuple(sorted(ctx.uow.workspaces.owners(ws.id)))
+        # The owners, and whoever decided it (on one-token Slack, admins decide without being in the table).
+        owners = tuple(sorted(ctx.uow.workspaces.owners(ws.id) | ({idea.decided_by} if idea.decided_by else set())))
+        if not owners or not ctx.uow.reviews.claim(ws.id, idea.id, idea.review_on):
+            continue  # nobody to tell yet: it stays due until there is
         ctx.record(ExperimentReviewDue(c.WorkspaceRef(ws.platform, ws.external_id), idea.number, idea.title, idea.review_on, owners))
         audit(ctx, ws, "idea.review_reminder", f"I{idea.number}", None, owners=len(owners))
         reminded += 1

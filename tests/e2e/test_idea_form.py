@@ -149,7 +149,8 @@ def invoke(fake, verb: str, data: dict[str, Any], invoke_id: str, reply_to: str,
 
 
 async def open_idea_form_in_channel(teams) -> tuple[dict[str, Any], str]:  # type: ignore[no-untyped-def]
-    """#1 logged in the channel, then 'Propose a fix' pressed on its card; returns the form card and its id."""
+    """#1 logged in the channel, then 'Propose a fix' pressed on its card: the form goes to the person's
+    1:1 chat, never the channel. Returns the form card and the 1:1 chat's id."""
     fake = teams.connector
     await post(teams, activity("message_channel", fake.service_url, text="<at>Tally</at> problem " + ISSUE))
     (problem_card,) = fake.of("reply")
@@ -159,10 +160,18 @@ async def open_idea_form_in_channel(teams) -> tuple[dict[str, Any], str]:  # typ
     )
     assert status == 200
     answer = json.loads(text)
-    assert answer["type"] == "application/vnd.microsoft.activity.message" and "form is below" in answer["value"]
-    assert fake.of("update") == []  # the problem's card stays as it was, for everyone
-    _, form = fake.of("reply")
-    return form.card, "sent-2"
+    assert answer["type"] == "application/vnd.microsoft.activity.message" and "your chat with Tally" in answer["value"]
+    assert fake.of("update") == [] and len(fake.of("reply")) == 1  # nothing more in the channel
+    (created,) = fake.of("create")
+    (form,) = fake.of("send")
+    assert form.conversation_id == created.conversation_id
+    return form.card, created.conversation_id
+
+
+def in_1on1(body: dict[str, Any], chat: str) -> dict[str, Any]:
+    """The same press, from the person's 1:1 chat with Tally, where the form was sent."""
+    body["conversation"] = {"conversationType": "personal", "tenantId": body["conversation"]["tenantId"], "id": chat}
+    return body
 
 
 async def test_teams_propose_a_fix_sends_the_idea_form_with_the_problem_in_it(teams):
@@ -178,25 +187,25 @@ async def test_teams_propose_a_fix_sends_the_idea_form_with_the_problem_in_it(te
 
 async def test_teams_submitted_idea_form_becomes_the_ideas_card(teams):
     fake = teams.connector
-    _, form_id = await open_idea_form_in_channel(teams)
-    data = {"idea_text": IDEA, "idea_fixes": "#1"}
-    status, text = await post(teams, invoke(fake, "tally_submit_idea_form", data, "i-2", form_id))
+    form, chat = await open_idea_form_in_channel(teams)
+    data = {k: v for k, v in form["actions"][0]["data"].items() if k.startswith("tally_origin")}  # sealed origin
+    data |= {"idea_text": IDEA, "idea_fixes": "#1"}
+    status, text = await post(teams, in_1on1(invoke(fake, "tally_submit_idea_form", data, "i-2", "sent-2"), chat))
     assert status == 200
     answer = json.loads(text)
-    assert answer["type"] == "application/vnd.microsoft.card.adaptive"
+    assert answer["type"] == "application/vnd.microsoft.card.adaptive"  # the form in the 1:1 becomes the card
     assert answer["value"]["body"][0]["text"] == f"I1 {IDEA}"
-    (update,) = fake.of("update")  # the form, for everyone in the channel: the problem's card is left alone
-    assert update.activity_id == form_id and update.card["body"][0]["text"] == f"I1 {IDEA}"
+    posted = fake.of("send")[-1]  # and the idea's card goes to the channel the problem was in
+    assert posted.conversation_id == "19:frontdesk@thread.tacv2" and posted.card["body"][0]["text"] == f"I1 {IDEA}"
     assert teams.count("select count(*) from idea where proposer_id = '6a1c7e44-0000-4000-8000-000000000b0b'") == 1
     assert teams.count(LINKED) == 1
 
 
 async def test_teams_idea_form_errors_come_back_on_the_same_card(teams):
     fake = teams.connector
-    _, form_id = await open_idea_form_in_channel(teams)
-    status, text = await post(
-        teams, invoke(fake, "tally_submit_idea_form", {"idea_text": "", "idea_fixes": "#1 soon"}, "i-3", form_id)
-    )
+    _, chat = await open_idea_form_in_channel(teams)
+    data = {"idea_text": "", "idea_fixes": "#1 soon"}
+    status, text = await post(teams, in_1on1(invoke(fake, "tally_submit_idea_form", data, "i-3", "sent-2"), chat))
     assert status == 200
     card = json.loads(text)["value"]
     inputs = {b["id"]: b for b in card["body"] if "id" in b}
@@ -208,9 +217,10 @@ async def test_teams_idea_form_errors_come_back_on_the_same_card(teams):
 
 async def test_teams_anonymous_idea_from_a_channel_is_refused(teams):
     fake = teams.connector
-    _, form_id = await open_idea_form_in_channel(teams)
-    data = {"idea_text": "Stop the rota changes", "idea_fixes": "#1", "idea_options": "anon"}
-    status, text = await post(teams, invoke(fake, "tally_submit_idea_form", data, "i-4", form_id))
+    form, chat = await open_idea_form_in_channel(teams)
+    data = {k: v for k, v in form["actions"][0]["data"].items() if k.startswith("tally_origin")}
+    data |= {"idea_text": "Stop the rota changes", "idea_fixes": "#1", "idea_options": "anon"}
+    status, text = await post(teams, in_1on1(invoke(fake, "tally_submit_idea_form", data, "i-4", "sent-2"), chat))
     answer = json.loads(text)
     assert status == 200 and answer["type"] == "application/vnd.microsoft.activity.message"
     assert "anonymous idea was not stored" in answer["value"] and "personal chat" in answer["value"]

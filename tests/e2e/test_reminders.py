@@ -21,11 +21,11 @@ async def test_owners_are_reminded_of_an_experiment_due_for_review_once(db_url, 
         def reminders() -> list:
             return [c for c in fake_slack.called("chat.postMessage") if "due for review" in c.args.get("text", "")]
 
-        await fake_slack.wait_until(lambda: len(reminders()) >= 1, "the review reminder", timeout=10)
+        await fake_slack.wait_until(lambda: len(reminders()) >= 2, "the review reminders", timeout=10)
         await running.settle()
-        await asyncio.sleep(2.5)  # two more rounds of the job: still one reminder
-        (reminder,) = reminders()
-        assert reminder.args["channel"] == "U0OWNER" and "/idea decide I1" in reminder.args["text"]
+        await asyncio.sleep(2.5)  # two more rounds of the job: still one reminder each
+        assert sorted(r.args["channel"] for r in reminders()) == ["U0LEAD", "U0OWNER"]  # owners, and who decided
+        assert all("/idea decide I1" in r.args["text"] for r in reminders())
         assert running.count("select count(*) from idea_review_reminder") == 1
     finally:
         await running.server.close()

@@ -213,8 +213,11 @@ async def test_owners_are_added_and_removed_only_by_owners(forum, data):
     await say(forum, "tally owners add bob", actor=LEAD)
     (decided,) = await say(forum, "idea decide I9 approve x", actor=BOB)
     assert "no idea I9" in decided.text  # bob is an owner now: refused for the missing idea, not for who he is
+    (last,) = await say(forum, "tally owners remove bob", actor=LEAD)
+    assert last.kind is ReplyKind.ERROR and "last Tally owner" in last.text and data.owners[1] == {"bob"}
+    await say(forum, "tally owners add carol", actor=LEAD)
     await say(forum, "tally owners remove bob", actor=LEAD)
-    assert "bob" not in data.owners.get(1, set())
+    assert data.owners[1] == {"carol"}
 
 
 def test_fixed_now_is_a_saturday():
@@ -236,6 +239,54 @@ async def test_an_experiment_due_for_review_reminds_the_owners_once(data, told):
     for _ in range(2):  # a second run (another replica, a restart) sends nothing more
         await core.run_job(c.RemindReviews(ws=c.SYSTEM, actor=c.TALLY))
         await core.background.drain()
-    (reminder,) = told.sent
-    assert reminder.recipient == "owner1" and "I1 Email the decision letter" in reminder.text
+    assert sorted(r.recipient for r in told.sent) == ["lead", "owner1"]  # the owners, and whoever decided it
+    reminder = told.sent[0]
+    assert "I1 Email the decision letter" in reminder.text
     assert "due for review on 2026-12-01" in reminder.text and "/idea" not in reminder.text  # console spelling
+
+
+
+async def test_anon_before_the_problems_still_keeps_the_proposer_out(forum, data):
+    await say(forum, "problem Letters not received")
+    (card,) = await say(forum, "idea Email the decision letter anon for #1", actor=c.Actor("whistle"))
+    assert data.ideas[0].proposer_id is None and "nobody can be told" in card.footer
+    assert "whistle" not in repr(data.__dict__)
+
+
+async def test_votes_cannot_be_merged_into_a_decided_idea(forum, data):
+    await say(forum, "idea Email the decision letter")
+    await say(forum, "idea Text people when the decision is posted")
+    await say(forum, "idea decide I1 reject Too costly", actor=LEAD)
+    (refused,) = await say(forum, "idea merge I2 into I1", actor=LEAD)
+    assert refused.kind is ReplyKind.ERROR and "was rejected" in refused.text
+    assert data.ideas[1].merged_into_id is None
+
+
+async def test_a_move_carries_its_reason_to_the_voters(forum, told):
+    await say(forum, "idea Email the decision letter")
+    await say(forum, "idea vote I1", actor=BOB)
+    await say(forum, "idea move I1 insight The evidence is in", actor=LEAD)
+    assert [r.text for r in told.sent if r.recipient == "bob"] == [
+        "I1 Email the decision letter, which you voted for, was moved to insight. Why: The evidence is in"
+    ]
+
+
+async def test_an_estimate_with_a_tiny_number_is_kept_to_the_penny_not_a_crash(forum, data):
+    await say(forum, "idea Email the decision letter")
+    (card,) = await say(forum, "idea estimate I1 reduction=1e-1000000 cost=0.001")
+    assert card.kind is ReplyKind.CARD and data.ideas[0].cost == Decimal("0.00")
+    (refused,) = await say(forum, "idea estimate I1 cost=1e400")
+    assert refused.kind is ReplyKind.ERROR
+
+
+async def test_a_reminder_with_nobody_to_tell_waits_and_goes_to_whoever_decided(data, told):
+    now = [FIXED_NOW]
+    bus = MessageBus(FakeUnitOfWorkFactory(data), clock=lambda: now[0])
+    core = Core(bus, delivery_hasher("k"), Dispatcher({Platform.CONSOLE: told}))
+    await say(core, "idea Email the decision letter")
+    await say(core, "idea decide I1 experiment Try it review=2026-12-01", actor=LEAD)  # an admin, not in the table
+    told.sent.clear()
+    now[0] = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    await core.run_job(c.RemindReviews(ws=c.SYSTEM, actor=c.TALLY))
+    await core.background.drain()
+    assert [r.recipient for r in told.sent] == ["lead"]
