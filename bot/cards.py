@@ -77,23 +77,32 @@ def problem_line(view: ProblemView, ws: Workspace, totals: Totals) -> str:
     return f"#{view.problem.number} {view.problem.title} — {', '.join(parts)}{where}{status}"
 
 
-def duplicate_question(match: Problem, payload: dict) -> Reply | None:
-    """Ask before creating a near-copy; the buttons carry everything needed to finish either way.
+def held_question(
+    text: str, match: int, key: str, held: dict, yes: tuple[str, Action], no: tuple[str, Action]
+) -> Reply | None:
+    """A question whose two buttons carry what was held back, so nothing is stored until one is pressed.
 
-    None when the report is too long for a button to carry it.
+    None when what was held is too long for a button to carry it.
     """
-    value = json.dumps(
-        {"match": match.number, "report": payload}, separators=(",", ":"), default=str, ensure_ascii=False
-    )
+    value = json.dumps({"match": match, key: held}, separators=(",", ":"), default=str, ensure_ascii=False)
     if len(value) > MAX_BUTTON_VALUE:
         return None
     return Reply(
-        text=f"This looks like {problem_title(match)}. Is it the same problem?",
+        text=text,
         kind=ReplyKind.QUESTION,
-        buttons=(
-            Button(f"Yes, log it on #{match.number}", Action.SAME_AS, value, primary=True),
-            Button("No, it's a new problem", Action.NOT_SAME, value),
-        ),
+        buttons=(Button(yes[0], yes[1], value, primary=True), Button(no[0], no[1], value)),
         footer="Nothing is stored until you choose.",
-        problem_number=match.number,
+        problem_number=match,
+    )
+
+
+def duplicate_question(match: Problem, payload: dict) -> Reply | None:
+    """'Same as #n?' before creating a near-copy of an open problem."""
+    return held_question(
+        f"This looks like {problem_title(match)}. Is it the same problem?",
+        match.number,
+        "report",
+        payload,
+        (f"Yes, log it on #{match.number}", Action.SAME_AS),
+        ("No, it's a new problem", Action.NOT_SAME),
     )

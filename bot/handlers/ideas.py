@@ -8,13 +8,14 @@ from dataclasses import asdict, replace
 from datetime import timedelta
 
 from bot import commands as c
+from bot.cards import held_question
 from bot.dedupe import most_similar
 from bot.errors import BadInput, Conflict, NotFound
 from bot.events import ExperimentReviewDue, IdeaChanged
 from bot.handlers.context import Context, audit, get_problem, is_admin, today, workspace
 from bot.idea_cards import DECIDED, IdeaView, LinkedProblem, idea_card, idea_line, idea_title
 from bot.ids import Action
-from bot.replies import MAX_BUTTON_VALUE, Button, Reply, ReplyKind, Section, Target
+from bot.replies import Reply, ReplyKind, Section, Target
 from bot.roi import baseline
 from storage.model import Decision, Evidence, Idea, IdeaChange, Stage, Totals, Workspace
 
@@ -115,19 +116,15 @@ def propose_idea(cmd: c.ProposeIdea, ctx: Context) -> Reply:
 
 
 def _vote_instead(match: Idea, cmd: c.ProposeIdea) -> Reply | None:
-    """'Vote for I<n> instead?': the buttons carry the new idea, so nothing is stored until one is pressed."""
+    """'Vote for I<n> instead?' before proposing a near-copy of an open idea."""
     held = {k: v for k, v in asdict(cmd).items() if k in ("text", "problems", "anonymous", "delivery_id")}
-    value = json.dumps({"match": match.number, "idea": held}, separators=(",", ":"), ensure_ascii=False)
-    if len(value) > MAX_BUTTON_VALUE:
-        return None
-    return Reply(
-        text=f"This looks like {idea_title(match)}. Vote for it instead?",
-        kind=ReplyKind.QUESTION,
-        buttons=(
-            Button(f"Vote for I{match.number}", Action.VOTE_INSTEAD, value, primary=True),
-            Button("No, it's a new idea", Action.NEW_IDEA, value),
-        ),
-        footer="Nothing is stored until you choose.",
+    return held_question(
+        f"This looks like {idea_title(match)}. Vote for it instead?",
+        match.number,
+        "idea",
+        held,
+        (f"Vote for I{match.number}", Action.VOTE_INSTEAD),
+        ("No, it's a new idea", Action.NEW_IDEA),
     )
 
 
