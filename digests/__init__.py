@@ -1,1 +1,1 @@
-"""Digests, agendas, charts and statistical process control (their issue builds them)."""
+"""Digests, agendas, charts and statistical process control: spc.py now; the rest with its issue."""
