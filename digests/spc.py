@@ -17,10 +17,19 @@ TRIAL_BELOW = 12  # with fewer points the limits are trial limits
 class Signal(StrEnum):
     """Special causes, in the order a point takes them."""
 
-    OUTSIDE = "outside the process limits"
-    TREND = "a run of 7 rising or falling"
-    CLOSE = "2 of 3 close to a limit"
-    SHIFT = "a run of 7 on one side of the mean"
+    OUTSIDE = "outside"  # outside the process limits
+    TREND = "trend"  # 7 in a row, each above (or below) the one before
+    CLOSE = "two_of_three"  # 2 of 3 in a row close to a limit, all 3 on one side of the mean
+    SHIFT = "run"  # 7 in a row on one side of the mean
+
+    @property
+    def label(self) -> str:
+        return {
+            "outside": "outside the process limits",
+            "trend": "7 rising or falling in a row",
+            "two_of_three": "2 of 3 close to a limit",
+            "run": "7 in a row on one side of the mean",
+        }[self.value]
 
 
 class Verdict(StrEnum):
@@ -44,7 +53,7 @@ class Limits:
 class Point:
     value: float
     signal: Signal | None = None
-    verdict: Verdict | None = None
+    kind: Verdict | None = None  # improvement, concern or neutral: for a signal only
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,15 @@ class Chart:
     points: tuple[Point, ...]
     limits: Limits | None  # None when the average moving range is 0 (a constant series): no limits, no signals
     note: str = ""
+    mean: float | None = None  # of the baseline points (all of them without one)
+
+    @property
+    def upper(self) -> float | None:
+        return self.limits.upper if self.limits else None
+
+    @property
+    def lower(self) -> float | None:
+        return self.limits.lower if self.limits else None
 
     @property
     def signals(self) -> tuple[tuple[int, Point], ...]:
@@ -142,22 +160,33 @@ def _shifts(values: Sequence[float], mean: float) -> dict[int, int]:
 def _verdict(direction: int, improvement: str | None) -> Verdict:
     if improvement is None:
         return Verdict.NEUTRAL
-    good = -1 if improvement == "down" else 1
+    good = -1 if improvement == "decrease" else 1
     return Verdict.IMPROVEMENT if direction == good else Verdict.CONCERN
 
 
 def xmr(
-    values: Sequence[float], baseline: int | None = None, improvement: str | None = "down", screen: bool = True
+    values: Sequence[float],
+    *,
+    screen_outliers: bool = True,
+    baseline: int | None = None,
+    improvement: str | None = "decrease",
 ) -> Chart:
-    """The chart of `values` (oldest first): limits, and each point's special cause, if any, by priority.
+    """The chart of `values` (oldest first): mean, limits, and each point's special cause, if any, by priority.
 
-    `improvement` is "down" (fewer problems is better, Tally's default), "up", or None (neutral).
+    `baseline`: the number of leading points that fix the limits (the rules still apply to every point).
+    `improvement`: "decrease" (fewer problems is better, Tally's default), "increase", or None (neutral).
     """
+    if improvement not in ("decrease", "increase", None):
+        raise ValueError(f"improvement is 'increase', 'decrease' or None, not {improvement!r}")
     series = [float(v) for v in values]
-    lim = limits(series, baseline, screen)
+    base = series[:baseline] if baseline else series
+    mean = _mean(base) if base else None
+    lim = limits(series, baseline, screen_outliers)
     if lim is None:
-        note = "No limits: the values barely vary (the average moving range is 0), so nothing is flagged."
-        return Chart(tuple(Point(v) for v in series), None, note if len(series) >= 2 else "Too few points for a chart.")
+        note = "Limits can't be computed: the values don't vary (the average moving range is 0), so nothing is flagged."
+        return Chart(
+            tuple(Point(v) for v in series), None, note if len(series) >= 2 else "Too few points for a chart.", mean
+        )
     rules = (
         (Signal.OUTSIDE, _outside(series, lim)),
         (Signal.TREND, _trends(series)),
@@ -172,4 +201,4 @@ def xmr(
         else:
             points.append(Point(value, found[0], _verdict(found[1], improvement)))
     note = f"Trial limits: only {len(series)} weeks so far (12 make them firm)." if lim.trial else ""
-    return Chart(tuple(points), lim, note)
+    return Chart(tuple(points), lim, note, lim.mean)
