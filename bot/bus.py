@@ -16,6 +16,7 @@ from bot.handlers.forms import open_capture_form, submit_capture_form
 from bot.handlers.home import show_home
 from bot.handlers.ideas import (
     add_evidence,
+    change_setting,
     decide_idea,
     estimate_idea,
     list_ideas,
@@ -82,6 +83,7 @@ HANDLERS: dict[type[c.Command], Callable[[c.Command, Context], Replies]] = {  # 
     c.ShowAgenda: show_agenda,
     c.ManageOwners: manage_owners,
     c.RemindReviews: remind_reviews,
+    c.ChangeSetting: change_setting,
 }
 
 

@@ -231,3 +231,12 @@ TALLY = Actor("tally")
 @dataclass(frozen=True)
 class RemindReviews(Command):
     """An experiment's review date has come: remind its workspace's owners, once."""
+
+
+@dataclass(frozen=True)
+class ChangeSetting(Command):
+    """`/tally settings hourly-cost 30 | currency GBP | timezone Europe/London`; with no name, show them."""
+
+    name: str = ""  # "", hourly-cost, currency, timezone
+    value: str = ""
+    requires_admin = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import commands as c
 from bot import form_text as wording
@@ -266,4 +267,34 @@ def parse_tally(text: str, ws: c.WorkspaceRef, actor: c.Actor) -> c.Command:
         if change not in ("add", "remove") or len(args) != 2:
             raise BadInput("That isn't how owners change.", f"Write it like this: {usage.OWNERS_USAGE}")
         return c.ManageOwners(ws=ws, actor=actor, change=change, user_id=parse_user(args[1]))
+    if sub == "settings":
+        if not args:
+            return c.ChangeSetting(ws=ws, actor=actor)
+        if len(args) != 2 or args[0].lower() not in SETTINGS:
+            raise BadInput("That isn't a setting I can change.", f"Write it like this: {usage.SETTINGS_USAGE}")
+        return c.ChangeSetting(ws=ws, actor=actor, name=args[0].lower(), value=_setting(args[0].lower(), args[1]))
     raise BadInput(f"'/tally {words[0]}' isn't something I can do yet.", "Try /tally help to see what I can do.")
+
+
+SETTINGS = ("hourly-cost", "currency", "timezone")
+
+
+def _setting(name: str, raw: str) -> str:
+    """Checked here, so a bad value is answered with how to write it and nothing changes."""
+    if name == "hourly-cost":
+        try:
+            cost = Decimal(raw.replace(",", "").lstrip("£$€"))
+        except InvalidOperation:
+            cost = Decimal(-1)
+        if not cost.is_finite() or not 0 <= cost <= 100_000:
+            raise BadInput(f"'{raw}' isn't an hourly cost.", "Give the cost of an hour of staff time, e.g. 30 or 31.50.")
+        return str(cost.quantize(Decimal("0.01")))
+    if name == "currency":
+        if len(raw) != 3 or not raw.isalpha():
+            raise BadInput(f"'{raw}' isn't a currency code.", "Give a three-letter code, e.g. GBP or EUR.")
+        return raw.upper()
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise BadInput(f"'{raw}' isn't a timezone.", "Give a name like Europe/London.") from exc
+    return raw

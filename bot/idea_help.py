@@ -14,6 +14,7 @@ DECIDE_USAGE = (
 )
 MERGE_USAGE = "/idea merge <id> into <id>   e.g. /idea merge I4 into I3"
 OWNERS_USAGE = "/tally owners   /tally owners add @someone   /tally owners remove @someone"
+SETTINGS_USAGE = "/tally settings [hourly-cost 30 | currency GBP | timezone Europe/London]"
 
 IDEA_HELP = "\n".join(
     [
@@ -39,6 +40,7 @@ TALLY_HELP = "\n".join(
         "/idea help                    ideas, votes and the forum's decisions",
         "/tally agenda                 the ideas ready for the forum, ranked by return then votes",
         OWNERS_USAGE,
+        SETTINGS_USAGE,
         "/tally help                   this help",
     ]
 )

@@ -50,6 +50,10 @@ class WorkspaceRepository(abc.ABC):
     def remove_owner(self, workspace_id: int, user_id: str) -> bool:
         """True if they were an owner and are no longer."""
 
+    @abc.abstractmethod
+    def save_settings(self, workspace: Workspace) -> None:
+        """The workspace's hourly cost, currency and timezone, as `workspace` has them."""
+
 
 class AreaRepository(abc.ABC):
     @abc.abstractmethod

@@ -99,6 +99,17 @@ class SqlWorkspaces(ports.WorkspaceRepository):
             return created
         return _workspace(row)
 
+    def save_settings(self, workspace: Workspace) -> None:
+        self.session.execute(
+            update(WorkspaceRow)
+            .where(WorkspaceRow.id == workspace.id)
+            .values(
+                hourly_cost=workspace.hourly_cost.quantize(Decimal("0.01")),
+                currency=workspace.currency,
+                timezone=workspace.timezone,
+            )
+        )
+
     def next_problem_number(self, workspace_id: int) -> int:
         return int(self.session.execute(sql.NEXT_PROBLEM_NUMBER, {"ws": workspace_id}).scalar_one())
 

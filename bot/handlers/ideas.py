@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, replace
 from datetime import timedelta
+from decimal import Decimal
 
 from bot import commands as c
 from bot.cards import held_question
@@ -15,6 +16,7 @@ from bot.events import ExperimentReviewDue, IdeaChanged
 from bot.handlers.context import Context, audit, get_problem, is_admin, today, workspace
 from bot.idea_cards import DECIDED, IdeaView, LinkedProblem, idea_card, idea_line, idea_title
 from bot.ids import Action
+from bot.impact import format_money
 from bot.replies import Reply, ReplyKind, Section, Target
 from bot.roi import baseline
 from storage.model import Decision, Evidence, Idea, IdeaChange, Stage, Totals, Workspace
@@ -419,3 +421,24 @@ def remind_reviews(cmd: c.RemindReviews, ctx: Context) -> Reply:
         audit(ctx, ws, "idea.review_reminder", f"I{idea.number}", None, owners=len(owners))
         reminded += 1
     return Reply(text=f"{reminded} review reminders sent.")
+
+
+def change_setting(cmd: c.ChangeSetting, ctx: Context) -> Reply:
+    """The workspace's hourly cost, currency and timezone: anyone may see them, owners change them."""
+    ws = workspace(ctx, cmd.ws)
+    shown = f"Hourly staff cost {format_money(ws.hourly_cost, ws.currency)}, currency {ws.currency}, timezone {ws.timezone}."
+    if not cmd.name:
+        return Reply(text=f"Settings here: {shown}", kind=ReplyKind.LIST)
+    if refused := _owners_only(ctx, ws, cmd, "change settings"):
+        return refused
+    before = {"hourly-cost": f"{ws.hourly_cost:.2f}", "currency": ws.currency, "timezone": ws.timezone}[cmd.name]
+    if cmd.name == "hourly-cost":
+        ws.hourly_cost = Decimal(cmd.value)
+    elif cmd.name == "currency":
+        ws.currency = cmd.value
+    else:
+        ws.timezone = cmd.value
+    ctx.uow.workspaces.save_settings(ws)
+    audit(ctx, ws, "settings.changed", cmd.name, cmd.actor.user_id, before=before, after=cmd.value)
+    now = f"Hourly staff cost {format_money(ws.hourly_cost, ws.currency)}, currency {ws.currency}, timezone {ws.timezone}."
+    return Reply(text=f"Changed {cmd.name} from {before} to {cmd.value}. {now}")

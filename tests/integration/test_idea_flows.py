@@ -289,3 +289,16 @@ def test_the_agenda_ranks_ideas_at_improve_by_roi_then_votes(costed_bus, engine)
     assert [s.heading.split(" ")[1] for s in run(bus, "tally agenda", BOB).reply.sections] == ["I1", "I2", "I4"]
     run(bus, "idea move I3 improve", ADMIN)
     assert [s.heading.split(" ")[1] for s in run(bus, "tally agenda", BOB).reply.sections] == ["I3", "I1", "I2", "I4"]
+
+
+def test_settings_are_kept_and_used_on_both_databases(bus):
+    from bot import commands as commands_
+    from bot.grammar import parse_line
+    from storage.model import Platform
+
+    ws = commands_.WorkspaceRef(Platform.CONSOLE, "settings")
+    lead = commands_.Actor("lead", is_admin=True)
+    for line in ("tally settings hourly-cost 31.50", "tally settings timezone Pacific/Auckland"):
+        assert bus.handle(parse_line(line, ws, lead)).kind.value != "error"
+    shown = bus.handle(parse_line("tally settings", ws, lead)).text
+    assert "£31.50" in shown and "Pacific/Auckland" in shown

@@ -82,6 +82,12 @@ class FakeWorkspaces(ports.WorkspaceRepository):
         self.data.workspaces.append(ws)
         return ws
 
+    def save_settings(self, workspace: Workspace) -> None:
+        for stored in self.data.workspaces:
+            if stored.id == workspace.id:
+                stored.hourly_cost = workspace.hourly_cost.quantize(Decimal("0.01"))
+                stored.currency, stored.timezone = workspace.currency, workspace.timezone
+
     def next_problem_number(self, workspace_id: int) -> int:
         self.data.seq[workspace_id] = self.data.seq.get(workspace_id, 0) + 1
         return self.data.seq[workspace_id]

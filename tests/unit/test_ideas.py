@@ -290,3 +290,32 @@ async def test_a_reminder_with_nobody_to_tell_waits_and_goes_to_whoever_decided(
     await core.run_job(c.RemindReviews(ws=c.SYSTEM, actor=c.TALLY))
     await core.background.drain()
     assert [r.recipient for r in told.sent] == ["lead"]
+
+
+async def test_owners_change_the_workspaces_settings_and_cards_follow(forum, data):
+    (shown,) = await say(forum, "tally settings")
+    assert "£25.00" in shown.text and "Europe/London" in shown.text
+    (refused,) = await say(forum, "tally settings hourly-cost 30", actor=BOB)
+    assert refused.kind is ReplyKind.ERROR and any(e.action == "refused" for e in data.audit)
+    (changed,) = await say(forum, "tally settings hourly-cost 30", actor=LEAD)
+    assert "from 25.00 to 30.00" in changed.text and data.workspaces[0].hourly_cost == Decimal(30)
+    await say(forum, "tally settings currency eur", actor=LEAD)
+    (card,) = await say(forum, "problem Long queue x2 30m")
+    assert field(card, "Cost this week") == "€30.00"
+    assert [e.action for e in data.audit if e.action == "settings.changed"] == ["settings.changed"] * 2
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ("tally settings hourly-cost lots", "isn't an hourly cost"),
+        ("tally settings hourly-cost -5", "isn't an hourly cost"),
+        ("tally settings currency pounds", "isn't a currency code"),
+        ("tally settings timezone Mars/Olympus", "isn't a timezone"),
+        ("tally settings colour blue", "isn't a setting"),
+    ],
+)
+async def test_a_bad_setting_says_how_to_write_it_and_changes_nothing(forum, data, line, says):
+    (reply,) = await say(forum, line, actor=LEAD)
+    assert reply.kind is ReplyKind.ERROR and says in reply.text
+    assert not [e for e in data.audit if e.action == "settings.changed"]
