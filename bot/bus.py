@@ -24,6 +24,7 @@ from bot.handlers.ideas import (
     merge_ideas,
     move_idea,
     propose_idea,
+    record_demand,
     record_root_cause,
     remind_reviews,
     show_agenda,
@@ -84,6 +85,7 @@ HANDLERS: dict[type[c.Command], Callable[[c.Command, Context], Replies]] = {  # 
     c.ManageOwners: manage_owners,
     c.RemindReviews: remind_reviews,
     c.ChangeSetting: change_setting,
+    c.RecordDemand: record_demand,
 }
 
 

@@ -240,3 +240,12 @@ class ChangeSetting(Command):
     name: str = ""  # "", hourly-cost, currency, timezone
     value: str = ""
     requires_admin = True
+
+
+@dataclass(frozen=True)
+class RecordDemand(Command):
+    """`/tally demand #area N [YYYY-Www]`: total contacts or cases in a week, failure demand's denominator."""
+
+    area: str = ""
+    total: int = 0
+    week: date | None = None  # the Monday of an ISO week; None: this week

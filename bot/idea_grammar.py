@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -10,7 +11,7 @@ from bot import commands as c
 from bot import form_text as wording
 from bot import idea_help as usage
 from bot.errors import BadInput
-from bot.grammar import MAX_TEXT, clean, parse_date, parse_problem_id
+from bot.grammar import MAX_TEXT, area_name, checked_area_name, clean, parse_date, parse_problem_id
 from bot.ids import FormOption, IdeaField
 
 _IDEA_ID = re.compile(r"[iI]?(\d{1,9})")
@@ -267,6 +268,8 @@ def parse_tally(text: str, ws: c.WorkspaceRef, actor: c.Actor) -> c.Command:
         if change not in ("add", "remove") or len(args) != 2:
             raise BadInput("That isn't how owners change.", f"Write it like this: {usage.OWNERS_USAGE}")
         return c.ManageOwners(ws=ws, actor=actor, change=change, user_id=parse_user(args[1]))
+    if sub == "demand":
+        return _demand(args, ws, actor)
     if sub == "settings":
         if not args:
             return c.ChangeSetting(ws=ws, actor=actor)
@@ -298,3 +301,25 @@ def _setting(name: str, raw: str) -> str:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise BadInput(f"'{raw}' isn't a timezone.", "Give a name like Europe/London.") from exc
     return raw
+
+
+_ISO_WEEK = re.compile(r"(\d{4})-?W(\d{1,2})", re.IGNORECASE)
+
+
+def _demand(args: list[str], ws: c.WorkspaceRef, actor: c.Actor) -> c.Command:
+    if not 2 <= len(args) <= 3 or not args[0].startswith("#") or len(args[0]) < 2:
+        raise BadInput("That demand isn't quite right.", f"Write it like this: {usage.DEMAND_USAGE}")
+    area = checked_area_name(area_name(args[0]))
+    raw = args[1].replace(",", "")
+    if not raw.isdigit() or not 0 <= int(raw) <= 100_000_000:
+        raise BadInput(f"'{args[1]}' isn't a number of contacts or cases.", f"Write it like this: {usage.DEMAND_USAGE}")
+    week = None
+    if len(args) == 3:
+        match = _ISO_WEEK.fullmatch(args[2])
+        try:
+            week = date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1) if match else None
+        except ValueError:
+            week = None
+        if week is None:
+            raise BadInput(f"'{args[2]}' isn't a week I understand.", "Write the ISO week as YYYY-Www, e.g. 2026-W47.")
+    return c.RecordDemand(ws=ws, actor=actor, area=area, total=int(raw), week=week)

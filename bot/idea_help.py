@@ -15,6 +15,7 @@ DECIDE_USAGE = (
 MERGE_USAGE = "/idea merge <id> into <id>   e.g. /idea merge I4 into I3"
 OWNERS_USAGE = "/tally owners   /tally owners add @someone   /tally owners remove @someone"
 SETTINGS_USAGE = "/tally settings [hourly-cost 30 | currency GBP | timezone Europe/London]"
+DEMAND_USAGE = "/tally demand #area <total contacts or cases> [YYYY-Www]   e.g. /tally demand #benefits 1200 2026-W47"
 
 IDEA_HELP = "\n".join(
     [
@@ -41,6 +42,7 @@ TALLY_HELP = "\n".join(
         "/tally agenda                 the ideas ready for the forum, ranked by return then votes",
         OWNERS_USAGE,
         SETTINGS_USAGE,
+        DEMAND_USAGE,
         "/tally help                   this help",
     ]
 )

@@ -229,6 +229,18 @@ class IdeaRepository(abc.ABC):
         """Ideas they proposed (with their name) or voted for, newest first, merged ones never."""
 
 
+class DemandRepository(abc.ABC):
+    """Total contacts or cases per process area per week: the failure-demand share's denominator."""
+
+    @abc.abstractmethod
+    def record(self, workspace_id: int, area_id: int, week_start: date, total: int) -> int | None:
+        """Sets the week's total (a second record for the same week replaces it); returns the total it replaced."""
+
+    @abc.abstractmethod
+    def totals(self, workspace_id: int, start: date, end: date) -> dict[int, int]:
+        """Area id -> recorded demand over the weeks starting in [start, end]; areas with none are absent."""
+
+
 class ReviewReminders(abc.ABC):
     """Experiments whose review date has come: found across workspaces, each reminder claimed once."""
 
@@ -335,6 +347,7 @@ class UnitOfWork(abc.ABC):
     occurrences: OccurrenceRepository
     ideas: IdeaRepository
     reviews: ReviewReminders
+    demand: DemandRepository
     forums: ForumRepository
     audit: AuditRepository
     conversations: ConversationRepository

@@ -40,6 +40,7 @@ from storage.tables import (
     AreaRow,
     AuditRow,
     ConversationRefRow,
+    DemandRow,
     ForumRow,
     IdeaChangeRow,
     IdeaEvidenceRow,
@@ -870,3 +871,35 @@ class SqlReviewReminders(ports.ReviewReminders):
             .returning(IdeaReviewReminderRow.__table__.c.id)  # type: ignore[attr-defined]
         )
         return self.session.execute(stmt).first() is not None
+
+
+class SqlDemand(ports.DemandRepository):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(self, workspace_id: int, area_id: int, week_start: date, total: int) -> int | None:
+        d = DemandRow.__table__.c  # type: ignore[attr-defined]
+        where = (d.workspace_id == workspace_id, d.area_id == area_id, d.week_start == week_start)
+        before = self.session.execute(select(d.total).where(*where).with_for_update()).scalar()
+        if before is None:
+            try:
+                with self.session.begin_nested():
+                    self.session.execute(
+                        DemandRow.__table__.insert().values(  # type: ignore[attr-defined]
+                            workspace_id=workspace_id, area_id=area_id, week_start=week_start, total=total
+                        )
+                    )
+                return None
+            except IntegrityError:  # recorded at the same moment by someone else: this one replaces it
+                before = self.session.execute(select(d.total).where(*where).with_for_update()).scalar()
+        self.session.execute(update(DemandRow.__table__).where(*where).values(total=total))  # type: ignore[attr-defined]
+        return int(before) if before is not None else None
+
+    def totals(self, workspace_id: int, start: date, end: date) -> dict[int, int]:
+        d = DemandRow.__table__.c  # type: ignore[attr-defined]
+        query = (
+            select(d.area_id, func.sum(d.total))
+            .where(d.workspace_id == workspace_id, d.week_start >= start, d.week_start <= end)
+            .group_by(d.area_id)
+        )
+        return {int(area): int(total) for area, total in self.session.execute(query)}

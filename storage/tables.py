@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Column, Index, Numeric, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Numeric, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -260,3 +260,16 @@ class IdeaReviewReminderRow(SQLModel, table=True):
     workspace_id: int = Field(foreign_key="workspace.id")
     idea_id: int = Field(foreign_key="idea.id")
     review_on: date
+
+
+class DemandRow(SQLModel, table=True):
+    """Total contacts or cases in a process area in a week: the denominator of the failure-demand share."""
+
+    __tablename__ = "demand"
+    __table_args__ = (UniqueConstraint("workspace_id", "area_id", "week_start", name="uq_demand_area_week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    area_id: int = Field(foreign_key="process_area.id")
+    week_start: date
+    total: int = Field(sa_column=Column(BigInteger, nullable=False))

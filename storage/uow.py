@@ -13,6 +13,7 @@ from storage.repository import (
     SqlAreas,
     SqlAudit,
     SqlConversations,
+    SqlDemand,
     SqlForums,
     SqlIdeas,
     SqlOccurrences,
@@ -52,6 +53,7 @@ class SqlUnitOfWork(ports.UnitOfWork):
         self.occurrences = SqlOccurrences(self.session)
         self.ideas = SqlIdeas(self.session)
         self.reviews = SqlReviewReminders(self.session)
+        self.demand = SqlDemand(self.session)
         self.forums = SqlForums(self.session)
         self.audit = SqlAudit(self.session)
         self.conversations = SqlConversations(self.session)

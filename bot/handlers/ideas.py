@@ -13,10 +13,11 @@ from bot.cards import held_question
 from bot.dedupe import most_similar
 from bot.errors import BadInput, Conflict, NotFound
 from bot.events import ExperimentReviewDue, IdeaChanged
+from bot.grammar import slugify
 from bot.handlers.context import Context, audit, get_problem, is_admin, today, workspace
 from bot.idea_cards import DECIDED, IdeaView, LinkedProblem, idea_card, idea_line, idea_title
 from bot.ids import Action
-from bot.impact import format_money
+from bot.impact import format_money, week_start
 from bot.replies import Reply, ReplyKind, Section, Target
 from bot.roi import baseline
 from storage.model import Decision, Evidence, Idea, IdeaChange, Stage, Totals, Workspace
@@ -442,3 +443,18 @@ def change_setting(cmd: c.ChangeSetting, ctx: Context) -> Reply:
     audit(ctx, ws, "settings.changed", cmd.name, cmd.actor.user_id, before=before, after=cmd.value)
     now = f"Hourly staff cost {format_money(ws.hourly_cost, ws.currency)}, currency {ws.currency}, timezone {ws.timezone}."
     return Reply(text=f"Changed {cmd.name} from {before} to {cmd.value}. {now}")
+
+
+def record_demand(cmd: c.RecordDemand, ctx: Context) -> Reply:
+    """Anyone records their area's demand: the week's total replaces an earlier one, and the change is audited."""
+    ws = workspace(ctx, cmd.ws)
+    this_week = week_start(today(ctx, ws), ws.week_start)
+    week = cmd.week or this_week
+    if week > this_week:
+        raise BadInput(f"The week of {week.isoformat()} hasn't started yet.", "Record demand for this week or an earlier one.")
+    area = ctx.uow.areas.by_slug(ws.id, slugify(cmd.area)) or ctx.uow.areas.add(ws.id, cmd.area, slugify(cmd.area))
+    before = ctx.uow.demand.record(ws.id, area.id, week, cmd.total)
+    audit(ctx, ws, "demand.recorded", area.slug, cmd.actor.user_id, week=week.isoformat(), total=cmd.total, before=before)
+    iso = week.isocalendar()
+    said = f"Recorded {cmd.total:,} contacts or cases in {area.name} for the week of {week.isoformat()} ({iso.year}-W{iso.week:02d})."
+    return Reply(text=said + (f" It replaces {before:,}." if before is not None else ""))

@@ -302,3 +302,22 @@ def test_settings_are_kept_and_used_on_both_databases(bus):
         assert bus.handle(parse_line(line, ws, lead)).kind.value != "error"
     shown = bus.handle(parse_line("tally settings", ws, lead)).text
     assert "£31.50" in shown and "Pacific/Auckland" in shown
+
+
+def test_demand_is_kept_per_area_and_week_on_both_databases(bus, engine):
+    from datetime import date as day
+
+    from bot import commands as commands_
+    from bot.grammar import parse_line
+    from storage.model import Platform
+    from storage.uow import SqlUnitOfWorkFactory
+
+    ws = commands_.WorkspaceRef(Platform.CONSOLE, "demand")
+    alice = commands_.Actor("alice")
+    for line in ("tally demand #benefits 1200 2026-W46", "tally demand #benefits 1300 2026-W46", "tally demand #housing 40"):
+        assert bus.handle(parse_line(line, ws, alice)).kind.value != "error"
+    with SqlUnitOfWorkFactory(engine)(write=False) as uow:
+        workspace_id = uow.workspaces.find(Platform.CONSOLE, "demand").id  # type: ignore[union-attr]
+        totals = uow.demand.totals(workspace_id, day(2026, 11, 9), day(2026, 11, 16))
+        names = {a.id: a.slug for a in uow.areas.list(workspace_id)}
+    assert {names[area]: total for area, total in totals.items()} == {"benefits": 1300, "housing": 40}

@@ -49,6 +49,7 @@ class FakeData:
         self.idea_changes: list[IdeaChange] = []
         self.forums: list[Forum] = []
         self.review_reminders: set[tuple[int, date]] = set()  # (idea id, review date) claimed
+        self.demand: dict[tuple[int, int, date], int] = {}  # (workspace, area id, week start) -> total
         # (platform, tenant, conversation) -> (conversation type, reference), oldest first
         self.conversations: dict[tuple[str, str, str], tuple[str, dict[str, Any]]] = {}
         # (enterprise, team) -> (is enterprise install, installation as JSON)
@@ -486,6 +487,24 @@ class FakeSlackInstallations(ports.SlackInstallationRepository):
         return expires_at is not None and expires_at > datetime.now(UTC)
 
 
+class FakeDemand(ports.DemandRepository):
+    def __init__(self, data: FakeData) -> None:
+        self.data = data
+
+    def record(self, workspace_id: int, area_id: int, week_start: date, total: int) -> int | None:
+        key = (workspace_id, area_id, week_start)
+        before = self.data.demand.get(key)
+        self.data.demand[key] = total
+        return before
+
+    def totals(self, workspace_id: int, start: date, end: date) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for (ws, area, week), total in self.data.demand.items():
+            if ws == workspace_id and start <= week <= end:
+                out[area] = out.get(area, 0) + total
+        return out
+
+
 class FakeReviewReminders(ports.ReviewReminders):
     def __init__(self, data: FakeData) -> None:
         self.data = data
@@ -533,6 +552,7 @@ class FakeUnitOfWork(ports.UnitOfWork):
         self.occurrences = FakeOccurrences(self.data)
         self.ideas = FakeIdeas(self.data)
         self.reviews = FakeReviewReminders(self.data)
+        self.demand = FakeDemand(self.data)
         self.forums = FakeForums(self.data)
         self.audit = FakeAudit(self.data)
         self.conversations = FakeConversations(self.data)

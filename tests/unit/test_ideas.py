@@ -319,3 +319,29 @@ async def test_a_bad_setting_says_how_to_write_it_and_changes_nothing(forum, dat
     (reply,) = await say(forum, line, actor=LEAD)
     assert reply.kind is ReplyKind.ERROR and says in reply.text
     assert not [e for e in data.audit if e.action == "settings.changed"]
+
+
+async def test_demand_is_recorded_per_area_and_week_and_a_second_record_replaces_it(forum, data):
+    (first,) = await say(forum, "tally demand #benefits 1,200")
+    assert first.text == "Recorded 1,200 contacts or cases in Benefits for the week of 2026-11-16 (2026-W47)."
+    (second,) = await say(forum, "tally demand #benefits 1300 2026-W47", actor=BOB)
+    assert second.text.endswith("It replaces 1,200.")
+    await say(forum, "tally demand #benefits 900 2026-W46")
+    assert sorted(data.demand.values()) == [900, 1300]
+    assert [e.actor_id for e in data.audit if e.action == "demand.recorded"] == ["alice", "bob", "alice"]
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ("tally demand benefits 100", "isn't quite right"),
+        ("tally demand #benefits lots", "isn't a number of contacts"),
+        ("tally demand #benefits -4", "isn't a number of contacts"),
+        ("tally demand #benefits 100 week47", "isn't a week I understand"),
+        ("tally demand #benefits 100 2026-W60", "isn't a week I understand"),
+        ("tally demand #benefits 100 2026-W48", "hasn't started yet"),
+    ],
+)
+async def test_bad_demand_says_how_to_write_it_and_stores_nothing(forum, data, line, says):
+    (reply,) = await say(forum, line)
+    assert reply.kind is ReplyKind.ERROR and says in reply.text and data.demand == {}
