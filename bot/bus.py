@@ -16,15 +16,12 @@ from bot.handlers.forms import open_capture_form, submit_capture_form
 from bot.handlers.home import show_home
 from bot.handlers.ideas import (
     add_evidence,
-    change_setting,
     decide_idea,
     estimate_idea,
     list_ideas,
-    manage_owners,
     merge_ideas,
     move_idea,
     propose_idea,
-    record_demand,
     record_root_cause,
     remind_reviews,
     show_agenda,
@@ -41,6 +38,7 @@ from bot.handlers.problems import (
     show_problem,
     top_problems,
 )
+from bot.handlers.workspace_admin import change_setting, manage_owners, record_demand
 from bot.help import PROBLEM_HELP
 from bot.idea_help import IDEA_HELP, TALLY_HELP
 from bot.replies import Reply, ReplyKind

@@ -120,19 +120,18 @@ class Core:
             if key is not None:
                 self.recent.shorten(key, RETRY_WINDOW)
             return self._outcome(done, Result((command,)))
-        pool = self.writers if command.writes else self.readers
-        result = await asyncio.get_running_loop().run_in_executor(pool, self.bus.run, command)
+        result = await self.run_job(command)
         if result.failed and key is not None:
             self.recent.release(key)
         elif key is not None and result.replies and all(r.kind is ReplyKind.ERROR for r in result.replies):
             self.recent.shorten(key, RETRY_WINDOW)
-        if result.events:
-            self.background.spawn(self.dispatcher.dispatch(result.events), "notifications")
         return self._outcome(done, result)
 
     async def run_job(self, command: c.Command) -> Result:
-        """A job Tally starts itself (reminders): run like any command, its events sent after the commit."""
-        result = await asyncio.get_running_loop().run_in_executor(self.writers, self.bus.run, command)
+        """Run a command off the event loop (on the writers' or the readers' threads); its committed events go
+        to the notifiers after. Jobs Tally starts itself (reminders) come straight here."""
+        pool = self.writers if command.writes else self.readers
+        result = await asyncio.get_running_loop().run_in_executor(pool, self.bus.run, command)
         if result.events:
             self.background.spawn(self.dispatcher.dispatch(result.events), "notifications")
         return result

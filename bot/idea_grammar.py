@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot import commands as c
 from bot import form_text as wording
 from bot import idea_help as usage
+from bot.dates import parse_date
 from bot.errors import BadInput
-from bot.grammar import MAX_TEXT, area_name, checked_area_name, clean, parse_date, parse_problem_id
+from bot.grammar import MAX_TEXT, area_name, checked_area_name, clean, parse_problem_id
 from bot.ids import FormOption, IdeaField
 
 _IDEA_ID = re.compile(r"[iI]?(\d{1,9})")

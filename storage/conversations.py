@@ -1,6 +1,6 @@
 """Conversation references: where each platform lets Tally post later, without being asked.
 
-The one implementation is `storage.repository.SqlConversations`, reached as `uow.conversations`;
+The one implementation is `storage.platform_repository.SqlConversations`, reached as `uow.conversations`;
 `ConversationStore` runs each call in a unit of work of its own, for callers outside the bus.
 """
 

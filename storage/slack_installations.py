@@ -1,6 +1,6 @@
 """Slack installations and OAuth states in our own database; install data is encrypted whole.
 
-The one implementation is `storage.repository.SqlSlackInstallations`, reached as
+The one implementation is `storage.platform_repository.SqlSlackInstallations`, reached as
 `uow.slack_installations`; `SlackInstallations` runs each call in a unit of work of its own, for
 callers outside the bus (the Bolt installation store).
 """

@@ -9,19 +9,9 @@ from sqlmodel import Session
 
 from storage import ports
 from storage.engine import reading
-from storage.repository import (
-    SqlAreas,
-    SqlAudit,
-    SqlConversations,
-    SqlDemand,
-    SqlForums,
-    SqlIdeas,
-    SqlOccurrences,
-    SqlProblems,
-    SqlReviewReminders,
-    SqlSlackInstallations,
-    SqlWorkspaces,
-)
+from storage.idea_repository import SqlDemand, SqlForums, SqlIdeas, SqlReviewReminders
+from storage.platform_repository import SqlConversations, SqlSlackInstallations
+from storage.repository import SqlAreas, SqlAudit, SqlOccurrences, SqlProblems, SqlWorkspaces
 from storage.secrets import TokenCipher
 
 

@@ -19,7 +19,7 @@ from bot.core import Core
 from bot.ids import Action, FormField, FormId, IdeaField
 from bot.replies import Reply, ReplyKind, Target
 
-from . import blocks, translate
+from . import blocks, modals, translate
 from .ids import CallbackId, SlashCommand
 from .outbox import Outbox, Where, ephemeral
 
@@ -121,7 +121,7 @@ def register(app: AsyncApp, adapter: SlackAdapter) -> None:
         outcome = await core.handle(submitted, asks(client, context, where.channel_id))
         form = outcome.first(Target.FORM)
         if form is not None and form.form is not None:
-            await ack(response_action="errors", errors=blocks.form_errors(form.form))
+            await ack(response_action="errors", errors=modals.form_errors(form.form))
             return
         error = next((r for r in outcome.replies if r.kind is ReplyKind.ERROR), None)
         if error is not None:  # shown on the form, which stays open with what was typed

@@ -11,11 +11,9 @@ import itertools
 import re
 from collections.abc import Callable, Iterable
 
-from bot import form_text as wording
-from bot.ids import FormField, IdeaField
-from bot.replies import Button, CaptureForm, Choice, Field, Form, IdeaForm, Reply, Section
+from bot.replies import Button, Field, Reply, Section
 
-from .ids import BlockId, CallbackId
+from .ids import BlockId
 
 # Slack's limits, in characters (docs.slack.dev/reference/block-kit).
 MESSAGE_BLOCKS = 50
@@ -56,7 +54,7 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _cut(text: str, limit: int) -> str:
+def cut(text: str, limit: int) -> str:
     """At most `limit` characters, ending in an ellipsis when something was cut."""
     if len(text) <= limit:
         return text
@@ -73,7 +71,7 @@ def shorten(text: str, limit: int) -> str:
     return (head[:word_end] if word_end > limit // 2 else head).rstrip() + ELLIPSIS
 
 
-def _escaped(text: str, limit: int) -> str:
+def escaped(text: str, limit: int) -> str:
     """Escaped for mrkdwn and at most `limit` characters, never splitting an escape like &amp;."""
     out = escape(text)
     if len(out) <= limit:
@@ -88,16 +86,16 @@ def _escaped(text: str, limit: int) -> str:
     return "".join(kept).rstrip() + ELLIPSIS
 
 
-def _plain(text: str, limit: int = HEADER_TEXT, fallback: str = EMPTY) -> dict:
-    return {"type": "plain_text", "text": _cut(text, limit) if text.strip() else fallback, "emoji": True}
+def plain(text: str, limit: int = HEADER_TEXT, fallback: str = EMPTY) -> dict:
+    return {"type": "plain_text", "text": cut(text, limit) if text.strip() else fallback, "emoji": True}
 
 
-def _mrkdwn(text: str) -> dict:
+def mrkdwn(text: str) -> dict:
     return {"type": "mrkdwn", "text": text if text.strip() else EMPTY}
 
 
 def _section(text: str, block_id: str | None = None) -> dict:
-    block = {"type": "section", "text": _mrkdwn(_cut(text, SECTION_TEXT))}
+    block = {"type": "section", "text": mrkdwn(cut(text, SECTION_TEXT))}
     if block_id:
         block["block_id"] = block_id
     return block
@@ -154,7 +152,7 @@ class _Body:
             if self.full:
                 self.left_out += 1
                 continue
-            line = _escaped(raw, TEXT_LIMIT)
+            line = escaped(raw, TEXT_LIMIT)
             if self.lines and self.lines_length + 1 + len(line) <= TEXT_LIMIT:
                 if not self._fits(0, 1 + len(line)):
                     self._stop(1)
@@ -186,7 +184,7 @@ class _Body:
         self._close()
         if self.full:
             more = f"…and {self.left_out:,} more" if self.left_out else "…and more"
-            self.blocks.append({"type": "context", "block_id": "tally_more", "elements": [_mrkdwn(f"_{more}_")]})
+            self.blocks.append({"type": "context", "block_id": "tally_more", "elements": [mrkdwn(f"_{more}_")]})
         return self.blocks
 
 
@@ -195,9 +193,9 @@ def _body(lines: tuple[str, ...], sections: tuple[Section, ...], max_blocks: int
     line_ids = itertools.count()
     body.add_lines(lines, lambda: f"{BlockId.LINES}_{next(line_ids)}")
     for i, section in enumerate(sections):
-        header = {"type": "header", "block_id": f"tally_section_{i}", "text": _plain(section.heading, HEADER_TEXT)}
-        empty = _section(f"_{_escaped(section.empty, TEXT_LIMIT - 2)}_")
-        first = len(_escaped(section.lines[0], TEXT_LIMIT)) if section.lines else _text_size([empty])
+        header = {"type": "header", "block_id": f"tally_section_{i}", "text": plain(section.heading, HEADER_TEXT)}
+        empty = _section(f"_{escaped(section.empty, TEXT_LIMIT - 2)}_")
+        first = len(escaped(section.lines[0], TEXT_LIMIT)) if section.lines else _text_size([empty])
         if not body.add_block(header, next_chars=first):
             body.left_out += len(section.lines)
             continue
@@ -211,7 +209,7 @@ def _body(lines: tuple[str, ...], sections: tuple[Section, ...], max_blocks: int
 def _field_blocks(fields: tuple[Field, ...]) -> list[dict]:
     texts, budget = [], FIELDS_TEXT
     for f in fields[:MAX_FIELDS]:
-        label = _escaped(f.label, FIELD_LABEL) if f.label.strip() else ""
+        label = escaped(f.label, FIELD_LABEL) if f.label.strip() else ""
         head = f"*{label}*\n" if label else ""
         room = min(FIELD_TEXT, budget) - len(head)
         if room < 1:
@@ -219,8 +217,8 @@ def _field_blocks(fields: tuple[Field, ...]) -> list[dict]:
         if f.user_id and re.fullmatch(r"[UW][A-Z0-9]{2,20}", f.user_id):
             text = head + f"<@{f.user_id}>"  # a Slack user id: shown as their name
         else:
-            text = head + _escaped(f.value, room) if f.value.strip() else head.rstrip("\n") or EMPTY
-        texts.append(_mrkdwn(text))
+            text = head + escaped(f.value, room) if f.value.strip() else head.rstrip("\n") or EMPTY
+        texts.append(mrkdwn(text))
         budget -= len(text)
     groups = [texts[i : i + FIELDS_PER_SECTION] for i in range(0, len(texts), FIELDS_PER_SECTION)]
     return [
@@ -233,7 +231,7 @@ def _button(b: Button) -> dict:
     return {
         "type": "button",
         "action_id": b.action.value,
-        "text": _plain(b.label, BUTTON_TEXT),
+        "text": plain(b.label, BUTTON_TEXT),
         "value": b.value,
         **({"style": "primary"} if b.primary else {}),
     }
@@ -263,14 +261,14 @@ def _action_blocks(buttons: tuple[Button, ...]) -> list[dict]:
 def _footer(footer: str, block_id: str | None = BlockId.FOOTER) -> list[dict]:
     if not footer.strip():
         return []
-    block: dict = {"type": "context", "elements": [_mrkdwn(_escaped(footer, FOOTER_TEXT))]}
+    block: dict = {"type": "context", "elements": [mrkdwn(escaped(footer, FOOTER_TEXT))]}
     if block_id:
         block["block_id"] = block_id
     return [block]
 
 
 def reply_blocks(reply: Reply) -> list[dict]:
-    title = _escaped(reply.text, SECTION_TEXT - 2)
+    title = escaped(reply.text, SECTION_TEXT - 2)
     head = [_section(f"*{title}*" if reply.problem_number is not None and title else title, BlockId.TITLE)]
     head += _field_blocks(reply.fields)
     tail = _action_blocks(reply.buttons) + _footer(reply.footer)
@@ -281,171 +279,12 @@ def reply_blocks(reply: Reply) -> list[dict]:
 
 def fallback_text(reply: Reply) -> str:
     """What notifications and screen readers show instead of the blocks; escaped, or '<!channel>' would ping."""
-    return _escaped(reply.text, FALLBACK_TEXT)
-
-
-def _option(label: str, value: str) -> dict:
-    return {"text": _plain(label, OPTION_TEXT, fallback=_cut(value, OPTION_TEXT) or EMPTY), "value": value}
-
-
-def _area_options(areas: tuple[Choice, ...]) -> list[dict]:
-    """Areas Slack can offer: a value over 150 characters can't be cut (it names the area), so it is left out."""
-    return [_option(a.label, a.value) for a in areas if 0 < len(a.value) <= OPTION_VALUE][:SELECT_OPTIONS]
-
-
-def _input(field: FormField | IdeaField, label: str, element: dict, optional: bool = True, hint: str = "") -> dict:
-    block = {
-        "type": "input",
-        "block_id": field.value,
-        "label": _plain(label, LABEL),
-        "optional": optional,
-        "element": {**element, "action_id": field.value},
-    }
-    if hint:
-        block["hint"] = _plain(hint, LABEL)
-    return block
-
-
-def _text_input(
-    form: Form, field: FormField | IdeaField, placeholder: str, multiline: bool = False, max_length: int | None = None
-) -> dict:
-    element: dict = {
-        "type": "plain_text_input",
-        "multiline": multiline,
-        "placeholder": _plain(placeholder, PLACEHOLDER),
-    }
-    if max_length is not None:
-        element["max_length"] = min(max_length, INPUT_VALUE)
-    value = form.values.get(field)
-    if isinstance(value, str) and value:
-        element["initial_value"] = value[: element.get("max_length", INPUT_VALUE)]  # what they typed: no ellipsis
-    return element
-
-
-def _checkboxes(form: Form, field: FormField | IdeaField, options: list[dict]) -> dict:
-    element: dict = {"type": "checkboxes", "options": options}
-    chosen = set(form.values.get(field) or ())
-    initial = [o for o in options if o["value"] in chosen]
-    if initial:
-        element["initial_options"] = initial
-    return element
-
-
-def capture_modal(form: CaptureForm, private_metadata: str = "") -> dict:
-    """The capture form as a modal; block and action ids are the neutral FormField ids."""
-    issue = _text_input(
-        form, FormField.ISSUE, wording.PLACEHOLDERS[FormField.ISSUE], True, max_length=wording.ISSUE_MAX_LENGTH
-    )
-    blocks = [_input(FormField.ISSUE, wording.LABELS[FormField.ISSUE], issue, optional=False)]
-    areas = _area_options(form.areas)
-    if areas:
-        select: dict = {
-            "type": "static_select",
-            "placeholder": _plain(wording.PLACEHOLDERS[FormField.AREA], PLACEHOLDER),
-            "options": areas,
-        }
-        blocks.append(_input(FormField.AREA, wording.LABELS[FormField.AREA], select))
-    blocks += [
-        _input(
-            FormField.NEW_AREA,
-            wording.new_area_label(bool(areas)),
-            _text_input(form, FormField.NEW_AREA, wording.PLACEHOLDERS[FormField.NEW_AREA]),
-        ),
-        _input(
-            FormField.IMPACTS,
-            wording.LABELS[FormField.IMPACTS],
-            _checkboxes(form, FormField.IMPACTS, [_option(label, value) for label, value in wording.IMPACT_CHOICES]),
-        ),
-        _input(
-            FormField.OCCURRENCES,
-            wording.LABELS[FormField.OCCURRENCES],
-            _text_input(form, FormField.OCCURRENCES, wording.PLACEHOLDERS[FormField.OCCURRENCES]),
-            hint=wording.OCCURRENCES_HINT,
-        ),
-        _input(
-            FormField.EFFORT,
-            wording.LABELS[FormField.EFFORT],
-            _text_input(form, FormField.EFFORT, wording.PLACEHOLDERS[FormField.EFFORT]),
-        ),
-        _input(
-            FormField.USERS,
-            wording.LABELS[FormField.USERS],
-            _text_input(form, FormField.USERS, wording.PLACEHOLDERS[FormField.USERS]),
-        ),
-        _input(
-            FormField.OPTIONS,
-            wording.LABELS[FormField.OPTIONS],
-            _checkboxes(form, FormField.OPTIONS, [_option(label, value) for label, value in wording.OPTION_CHOICES]),
-        ),
-    ]
-    return {
-        "type": "modal",
-        "callback_id": CallbackId.CAPTURE_MODAL.value,
-        "title": _plain(wording.TITLE, VIEW_TITLE),
-        "submit": _plain(wording.SUBMIT, VIEW_TITLE),
-        "close": _plain("Cancel", VIEW_TITLE),
-        "private_metadata": _metadata(private_metadata),
-        "blocks": blocks,
-    }
-
-
-def _metadata(private_metadata: str) -> str:
-    """JSON that can't be cut: past Slack's limit, leave it out (the reply then comes as a direct message)."""
-    return private_metadata if len(private_metadata) <= PRIVATE_METADATA else ""
-
-
-def idea_modal(form: IdeaForm, private_metadata: str = "") -> dict:
-    """The idea form ('Propose a fix') as a modal; block and action ids are the neutral IdeaField ids."""
-    text = _text_input(
-        form, IdeaField.TEXT, wording.IDEA_PLACEHOLDERS[IdeaField.TEXT], True, max_length=wording.IDEA_MAX_LENGTH
-    )
-    fixes = _text_input(
-        form, IdeaField.FIXES, wording.IDEA_PLACEHOLDERS[IdeaField.FIXES], max_length=wording.FIXES_MAX_LENGTH
-    )
-    options = [_option(label, value) for label, value in wording.IDEA_OPTION_CHOICES]
-    blocks = [
-        {
-            "type": "context",
-            "block_id": BlockId.TITLE.value,
-            "elements": [_mrkdwn(_escaped(wording.idea_intro(form.problems), FOOTER_TEXT))],
-        },
-        _input(IdeaField.TEXT, wording.IDEA_LABELS[IdeaField.TEXT], text, optional=False),
-        _input(IdeaField.FIXES, wording.IDEA_LABELS[IdeaField.FIXES], fixes, hint=wording.FIXES_HINT),
-        _input(IdeaField.OPTIONS, wording.IDEA_LABELS[IdeaField.OPTIONS], _checkboxes(form, IdeaField.OPTIONS, options)),
-    ]
-    return {
-        "type": "modal",
-        "callback_id": CallbackId.IDEA_MODAL.value,
-        "title": _plain(wording.IDEA_TITLE, VIEW_TITLE),
-        "submit": _plain(wording.IDEA_SUBMIT, VIEW_TITLE),
-        "close": _plain("Cancel", VIEW_TITLE),
-        "private_metadata": _metadata(private_metadata),
-        "blocks": blocks,
-    }
-
-
-def form_modal(form: Form, private_metadata: str = "") -> dict:
-    """Whichever form it is, as its modal."""
-    if isinstance(form, IdeaForm):
-        return idea_modal(form, private_metadata)
-    return capture_modal(form, private_metadata)
-
-
-def form_errors(form: Form) -> dict[str, str]:
-    """response_action=errors wants block id -> message, for blocks the modal really has."""
-    present: set[FormField | IdeaField]
-    if isinstance(form, IdeaForm):
-        present = set(IdeaField)
-    else:
-        present = {FormField.AREA} if _area_options(form.areas) else set()
-        present |= set(FormField) - {FormField.AREA}
-    errors: dict = form.errors
-    return {field.value: _cut(message, ERROR_TEXT) or EMPTY for field, message in errors.items() if field in present}
+    return escaped(reply.text, FALLBACK_TEXT)
 
 
 def home_view(reply: Reply) -> dict:
     head = [
-        _section(f"*{_escaped(reply.text, SECTION_TEXT - 2)}*" if reply.text.strip() else EMPTY, BlockId.HOME_INTRO)
+        _section(f"*{escaped(reply.text, SECTION_TEXT - 2)}*" if reply.text.strip() else EMPTY, BlockId.HOME_INTRO)
     ]
     tail = _footer(reply.footer, block_id=None)
     body = _body(reply.lines, reply.sections, VIEW_BLOCKS - len(head) - len(tail), None)

@@ -18,7 +18,7 @@ from bot.core import Outcome
 from bot.replies import Reply, Target
 from bot.tasks import Background
 
-from . import blocks, translate
+from . import blocks, modals, translate
 
 log = logging.getLogger("tally.slack")
 
@@ -132,7 +132,7 @@ class Outbox:
             await self.replace(reply, where, stamp)
         elif reply.to is Target.FORM and reply.form is not None:
             metadata = translate.modal_metadata(where.channel_id, where.response_url)
-            await where.client.views_open(trigger_id=where.trigger_id, view=blocks.form_modal(reply.form, metadata))
+            await where.client.views_open(trigger_id=where.trigger_id, view=modals.form_modal(reply.form, metadata))
         elif reply.to is Target.DIRECT and reply.recipient:
             await where.client.chat_postMessage(channel=reply.recipient, **message(reply))
         else:

@@ -11,6 +11,7 @@ from bot.cards import ProblemView
 from bot.errors import AlreadyDelivered, BadInput, NotFound
 from bot.grammar import MAX_DAYS_BACK, slugify
 from bot.impact import week_start
+from bot.replies import Reply, ReplyKind
 from storage.model import Area, AuditEvent, Occurrence, Problem, Totals, Workspace, WorkspaceDefaults
 from storage.ports import UnitOfWork
 
@@ -123,3 +124,16 @@ def is_admin(ctx: Context, ws: Workspace, actor: c.Actor) -> bool:
 
 def audit(ctx: Context, ws: Workspace, action: str, subject: str, actor_id: str | None, **detail: object) -> None:
     ctx.uow.audit.add(AuditEvent(ws.id, action, subject, actor_id, dict(detail)))
+
+
+def owners_only(ctx: Context, ws: Workspace, cmd: c.Command, doing: str) -> Reply | None:
+    """A refusal that says who can do it; audited (and committed) though nothing else changes."""
+    if is_admin(ctx, ws, cmd.actor):
+        return None
+    owners = sorted(ctx.uow.workspaces.owners(ws.id))
+    who = ", ".join(owners) if owners else "nobody yet: a workspace admin can add owners with /tally owners add @someone"
+    audit(ctx, ws, "refused", doing, cmd.actor.user_id, command=type(cmd).__name__)
+    return Reply(
+        text=f"Only the forum's owners can {doing}.\nAsk one of them ({who}), or a workspace admin.",
+        kind=ReplyKind.ERROR,
+    )

@@ -6,25 +6,21 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, replace
 from datetime import timedelta
-from decimal import Decimal
 
 from bot import commands as c
 from bot.cards import held_question
 from bot.dedupe import most_similar
 from bot.errors import BadInput, Conflict, NotFound
 from bot.events import ExperimentReviewDue, IdeaChanged
-from bot.grammar import slugify
-from bot.handlers.context import Context, audit, get_problem, is_admin, today, workspace
+from bot.handlers.context import Context, audit, get_problem, owners_only, today, workspace
 from bot.idea_cards import DECIDED, IdeaView, LinkedProblem, idea_card, idea_line, idea_title
 from bot.ids import Action
-from bot.impact import format_money, week_start
 from bot.replies import Reply, ReplyKind, Section, Target
 from bot.roi import baseline
 from storage.model import Decision, Evidence, Idea, IdeaChange, Stage, Totals, Workspace
 
 TITLE_LIMIT = 150
 EXPERIMENT_REVIEW_DAYS = 28
-ORDER = (Stage.INFORMATION, Stage.INSIGHT, Stage.IMPROVE)
 
 
 def _title(text: str) -> str:
@@ -76,19 +72,6 @@ def _changed(ctx: Context, ws: Workspace, cmd: c.Command, idea: Idea, what: str,
     assert idea.id is not None
     voters = tuple(ctx.uow.ideas.voters(ws.id, idea.id))
     ctx.record(IdeaChanged(cmd.ws, idea.number, idea.title, what, reason, idea.proposer_id, voters, cmd.actor.user_id))
-
-
-def _owners_only(ctx: Context, ws: Workspace, cmd: c.Command, doing: str) -> Reply | None:
-    """A refusal that says who can do it; audited (and committed) though nothing else changes."""
-    if is_admin(ctx, ws, cmd.actor):
-        return None
-    owners = sorted(ctx.uow.workspaces.owners(ws.id))
-    who = ", ".join(owners) if owners else "nobody yet: a workspace admin can add owners with /tally owners add @someone"
-    audit(ctx, ws, "refused", doing, cmd.actor.user_id, command=type(cmd).__name__)
-    return Reply(
-        text=f"Only the forum's owners can {doing}.\nAsk one of them ({who}), or a workspace admin.",
-        kind=ReplyKind.ERROR,
-    )
 
 
 # --- proposing ----------------------------------------------------------------------------------------------
@@ -260,7 +243,7 @@ def estimate_idea(cmd: c.EstimateIdea, ctx: Context) -> Reply:
 # --- the forum's owners -------------------------------------------------------------------------------------
 def move_idea(cmd: c.MoveIdea, ctx: Context) -> Reply:
     ws = workspace(ctx, cmd.ws)
-    if refused := _owners_only(ctx, ws, cmd, "move ideas between stages"):
+    if refused := owners_only(ctx, ws, cmd, "move ideas between stages"):
         return refused
     idea = _locked(ctx, ws, _open(ctx, ws, cmd.number, "move"))
     stage = Stage(cmd.stage)
@@ -280,7 +263,7 @@ def move_idea(cmd: c.MoveIdea, ctx: Context) -> Reply:
 
 def decide_idea(cmd: c.DecideIdea, ctx: Context) -> Reply:
     ws = workspace(ctx, cmd.ws)
-    if refused := _owners_only(ctx, ws, cmd, "decide ideas"):
+    if refused := owners_only(ctx, ws, cmd, "decide ideas"):
         return refused
     idea = _locked(ctx, ws, _open(ctx, ws, cmd.number, "be decided"))
     decision = Decision(cmd.decision)
@@ -323,7 +306,7 @@ def resolve_future(ctx: Context, ws: Workspace, spec: c.DateSpec):  # type: igno
 
 def merge_ideas(cmd: c.MergeIdeas, ctx: Context) -> Reply:
     ws = workspace(ctx, cmd.ws)
-    if refused := _owners_only(ctx, ws, cmd, "merge ideas"):
+    if refused := owners_only(ctx, ws, cmd, "merge ideas"):
         return refused
     if cmd.source == cmd.target:
         raise Conflict(f"I{cmd.source} can't be merged into itself.", "Name two different ideas.")
@@ -382,33 +365,6 @@ def show_agenda(cmd: c.ShowAgenda, ctx: Context) -> Reply:
     )
 
 
-def manage_owners(cmd: c.ManageOwners, ctx: Context) -> Reply:
-    ws = workspace(ctx, cmd.ws)
-    owners = sorted(ctx.uow.workspaces.owners(ws.id))
-    if cmd.change == "list":
-        shown = ", ".join(owners) if owners else "none yet (workspace admins can act as owners)"
-        return Reply(text=f"Tally owners here: {shown}.", kind=ReplyKind.LIST)
-    if refused := _owners_only(ctx, ws, cmd, f"{cmd.change} owners"):
-        return refused
-    if cmd.change == "add":
-        ctx.uow.workspaces.add_owner(ws.id, cmd.user_id)
-        text = f"{cmd.user_id} is now a Tally owner: they can move and decide ideas and merge problems."
-    else:
-        if owners == [cmd.user_id]:
-            audit(ctx, ws, "refused", "remove the last owner", cmd.actor.user_id, user=cmd.user_id)
-            return Reply(
-                text=f"{cmd.user_id} is the last Tally owner here, so they can't be removed.",
-                kind=ReplyKind.ERROR,
-                footer="Add another owner first: /tally owners add @someone",
-            )
-        if not ctx.uow.workspaces.remove_owner(ws.id, cmd.user_id):
-            audit(ctx, ws, "refused", "remove an owner", cmd.actor.user_id, user=cmd.user_id)
-            return Reply(text=f"{cmd.user_id} isn't an owner, so nothing changed.", kind=ReplyKind.ERROR, footer="/tally owners lists them.")
-        text = f"{cmd.user_id} is no longer a Tally owner."
-    audit(ctx, ws, f"owner.{cmd.change}", cmd.user_id, cmd.actor.user_id)
-    return Reply(text=text)
-
-
 def remind_reviews(cmd: c.RemindReviews, ctx: Context) -> Reply:
     """Claimed before it is sent: a reminder goes once, whichever replica or restart runs the job."""
     reminded = 0
@@ -422,39 +378,3 @@ def remind_reviews(cmd: c.RemindReviews, ctx: Context) -> Reply:
         audit(ctx, ws, "idea.review_reminder", f"I{idea.number}", None, owners=len(owners))
         reminded += 1
     return Reply(text=f"{reminded} review reminders sent.")
-
-
-def change_setting(cmd: c.ChangeSetting, ctx: Context) -> Reply:
-    """The workspace's hourly cost, currency and timezone: anyone may see them, owners change them."""
-    ws = workspace(ctx, cmd.ws)
-    shown = f"Hourly staff cost {format_money(ws.hourly_cost, ws.currency)}, currency {ws.currency}, timezone {ws.timezone}."
-    if not cmd.name:
-        return Reply(text=f"Settings here: {shown}", kind=ReplyKind.LIST)
-    if refused := _owners_only(ctx, ws, cmd, "change settings"):
-        return refused
-    before = {"hourly-cost": f"{ws.hourly_cost:.2f}", "currency": ws.currency, "timezone": ws.timezone}[cmd.name]
-    if cmd.name == "hourly-cost":
-        ws.hourly_cost = Decimal(cmd.value)
-    elif cmd.name == "currency":
-        ws.currency = cmd.value
-    else:
-        ws.timezone = cmd.value
-    ctx.uow.workspaces.save_settings(ws)
-    audit(ctx, ws, "settings.changed", cmd.name, cmd.actor.user_id, before=before, after=cmd.value)
-    now = f"Hourly staff cost {format_money(ws.hourly_cost, ws.currency)}, currency {ws.currency}, timezone {ws.timezone}."
-    return Reply(text=f"Changed {cmd.name} from {before} to {cmd.value}. {now}")
-
-
-def record_demand(cmd: c.RecordDemand, ctx: Context) -> Reply:
-    """Anyone records their area's demand: the week's total replaces an earlier one, and the change is audited."""
-    ws = workspace(ctx, cmd.ws)
-    this_week = week_start(today(ctx, ws), ws.week_start)
-    week = cmd.week or this_week
-    if week > this_week:
-        raise BadInput(f"The week of {week.isoformat()} hasn't started yet.", "Record demand for this week or an earlier one.")
-    area = ctx.uow.areas.by_slug(ws.id, slugify(cmd.area)) or ctx.uow.areas.add(ws.id, cmd.area, slugify(cmd.area))
-    before = ctx.uow.demand.record(ws.id, area.id, week, cmd.total)
-    audit(ctx, ws, "demand.recorded", area.slug, cmd.actor.user_id, week=week.isoformat(), total=cmd.total, before=before)
-    iso = week.isocalendar()
-    said = f"Recorded {cmd.total:,} contacts or cases in {area.name} for the week of {week.isoformat()} ({iso.year}-W{iso.week:02d})."
-    return Reply(text=said + (f" It replaces {before:,}." if before is not None else ""))

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from adapters.console import render_text
-from adapters.slack import blocks
+from adapters.slack import modals
 from adapters.slack import translate as slack_translate
 from adapters.slack.app import error_field
 from adapters.slack.ids import CallbackId
@@ -239,7 +239,7 @@ def longest_form(errors: bool = True) -> IdeaForm:
 @pytest.mark.parametrize("errors", [True, False], ids=["errors", "no errors"])
 def test_the_idea_modal_fits_whatever_the_form_holds(errors):
     metadata = slack_translate.modal_metadata("C" * 20, "https://hooks.slack.com/" + "x" * 500)
-    view = blocks.form_modal(longest_form(errors), private_metadata=metadata)
+    view = modals.form_modal(longest_form(errors), private_metadata=metadata)
     assert view_violations(view) == []
     assert view["callback_id"] == CallbackId.IDEA_MODAL == "tally_propose_idea"
     assert json.loads(view["private_metadata"])["channel"] == "C" * 20
@@ -249,13 +249,13 @@ def test_the_idea_modal_fits_whatever_the_form_holds(errors):
     assert len(inputs_["idea_text"]["element"]["initial_value"]) == 1000
     assert len(inputs_["idea_fixes"]["element"]["initial_value"]) == 500
     assert [o["value"] for o in inputs_["idea_options"]["element"]["initial_options"]] == ["anon"]
-    errors_ = blocks.form_errors(longest_form(errors))
+    errors_ = modals.form_errors(longest_form(errors))
     assert set(errors_) == ({"idea_text", "idea_fixes", "idea_options"} if errors else set())
     assert all(0 < len(e) <= 150 for e in errors_.values())
 
 
 def test_the_idea_modal_opened_from_a_card_shows_the_problem():
-    view = blocks.form_modal(IdeaForm(values={IdeaField.FIXES: "#12"}, problems=(12,)), private_metadata="m" * 3001)
+    view = modals.form_modal(IdeaForm(values={IdeaField.FIXES: "#12"}, problems=(12,)), private_metadata="m" * 3001)
     assert view_violations(view) == [] and view["private_metadata"] == ""
     assert "A fix for #12." in json.dumps(view["blocks"])
     fixes = next(b for b in view["blocks"] if b.get("block_id") == "idea_fixes")

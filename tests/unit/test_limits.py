@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from adapters.slack import blocks
+from adapters.slack import blocks, modals
 from adapters.teams import cards
 from bot.grammar import MAX_AREA_NAME, MAX_COUNT, MAX_TEXT, slugify
 from bot.ids import Action, FormField, FormOption
@@ -188,7 +188,7 @@ def test_repeated_actions_go_in_separate_blocks_and_values_slack_cant_carry_are_
 # --- Slack views -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("areas", [AREAS, AREAS + AREAS[:50], (), AREAS[:1]], ids=["100", "150", "none", "one"])
 def test_the_capture_modal_fits_whatever_the_form_holds(areas):
-    view = blocks.capture_modal(full_form(areas), private_metadata=json.dumps({"channel": "C1", "url": "x" * 500}))
+    view = modals.capture_modal(full_form(areas), private_metadata=json.dumps({"channel": "C1", "url": "x" * 500}))
     assert view_violations(view) == []
     select = [b for b in view["blocks"] if b["block_id"] == "area"]
     assert len(select) == (1 if areas else 0)
@@ -197,13 +197,13 @@ def test_the_capture_modal_fits_whatever_the_form_holds(areas):
         assert len(options) == min(len(areas), 100)
         assert [o["value"] for o in options] == [a.value for a in areas[:100]]  # never cut: they name the area
         assert max(len(o["text"]["text"]) for o in options) == (75 if len(areas[0].label) > 75 else len(areas[0].label))
-    assert len(blocks.form_errors(full_form(areas))) == len(FormField) - (0 if areas else 1)
-    assert all(0 < len(e) <= 150 for e in blocks.form_errors(full_form(areas)).values())
+    assert len(modals.form_errors(full_form(areas))) == len(FormField) - (0 if areas else 1)
+    assert all(0 < len(e) <= 150 for e in modals.form_errors(full_form(areas)).values())
 
 
 def test_initial_values_fit_their_inputs_and_unusable_metadata_is_left_out():
     form = CaptureForm(values={FormField.ISSUE: "x" * 5000, FormField.EFFORT: "y" * 5000})
-    view = blocks.capture_modal(form, private_metadata="m" * 3001)
+    view = modals.capture_modal(form, private_metadata="m" * 3001)
     assert view_violations(view) == []
     issue = next(b for b in view["blocks"] if b["block_id"] == "issue")["element"]
     assert issue["initial_value"] == "x" * issue["max_length"]
@@ -212,7 +212,7 @@ def test_initial_values_fit_their_inputs_and_unusable_metadata_is_left_out():
 
 def test_an_area_whose_value_is_too_long_to_offer_is_left_out():
     form = CaptureForm(areas=(Choice("Long", "s" * 151), Choice("Short", "short")))
-    view = blocks.capture_modal(form)
+    view = modals.capture_modal(form)
     assert view_violations(view) == []
     select = next(b for b in view["blocks"] if b["block_id"] == "area")
     assert [o["value"] for o in select["element"]["options"]] == ["short"]
@@ -278,13 +278,13 @@ def test_card_buttons_keep_their_data():
 
 # --- the checker catches what it should ------------------------------------------------------------
 def test_checker_catches_a_modal_title_over_24_characters():
-    view = blocks.capture_modal(CaptureForm())
+    view = modals.capture_modal(CaptureForm())
     view["title"]["text"] = "x" * 25
     assert view_violations(view) == ["view.title.text: 25 characters, over Slack's 24"]
 
 
 def test_checker_catches_an_option_over_75_characters():
-    view = blocks.capture_modal(CaptureForm(areas=(Choice("Front desk", "front-desk"),)))
+    view = modals.capture_modal(CaptureForm(areas=(Choice("Front desk", "front-desk"),)))
     area = next(b for b in view["blocks"] if b["block_id"] == "area")
     area["element"]["options"][0]["text"]["text"] = "o" * 76
     assert view_violations(view) == ["view.blocks[1].element.options[0].text.text: 76 characters, over Slack's 75"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.slack import blocks
+from adapters.slack import blocks, modals
 from bot.ids import Action, FormField
 from bot.replies import Button, CaptureForm, Choice, Field, Reply, ReplyKind, Section
 
@@ -31,7 +31,7 @@ def test_long_lists_are_split_into_sections_that_fit():
 
 
 def test_modal_without_areas_has_no_empty_select():
-    view = blocks.capture_modal(CaptureForm(values={FormField.ISSUE: "prefilled"}))
+    view = modals.capture_modal(CaptureForm(values={FormField.ISSUE: "prefilled"}))
     ids = [b["block_id"] for b in view["blocks"]]
     assert "area" not in ids and ids[0] == "issue"
     assert view["blocks"][0]["element"]["initial_value"] == "prefilled"
@@ -39,12 +39,12 @@ def test_modal_without_areas_has_no_empty_select():
 
 def test_modal_with_areas_and_errors():
     form = CaptureForm(areas=(Choice("Front desk", "front-desk"),), errors={FormField.EFFORT: "too long " * 40})
-    view = blocks.capture_modal(form, private_metadata='{"channel": "C1"}')
+    view = modals.capture_modal(form, private_metadata='{"channel": "C1"}')
     select = next(b for b in view["blocks"] if b["block_id"] == "area")
     assert select["element"]["options"][0]["value"] == "front-desk"
-    errors = blocks.form_errors(form)
+    errors = modals.form_errors(form)
     assert list(errors) == ["effort"] and len(errors["effort"]) <= 150
-    assert blocks.form_errors(CaptureForm(errors={FormField.AREA: "x"})) == {}
+    assert modals.form_errors(CaptureForm(errors={FormField.AREA: "x"})) == {}
 
 
 def test_home_view():
