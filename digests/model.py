@@ -111,15 +111,9 @@ class Digest:
 
     @property
     def quiet(self) -> bool:
-        """Nothing happened: the digest says so in a line or two rather than staying silent."""
-        return not (
-            self.occurrences
-            or self.new_problems
-            or self.ideas_new
-            or self.ideas_decided
-            or self.ideas_awaiting
-            or self.fixed
-        )
+        """Nothing happened: the digest says so in a line or two rather than staying silent. Ideas still waiting
+        for the forum are not news."""
+        return not (self.occurrences or self.new_problems or self.ideas_new or self.ideas_decided or self.fixed)
 
     @property
     def key(self) -> str:

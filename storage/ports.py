@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from storage.digest_ports import DeliveryRepository, DigestFacts
 from storage.model import (
     Area,
     AuditEvent,
@@ -349,6 +350,8 @@ class UnitOfWork(abc.ABC):
     reviews: ReviewReminders
     demand: DemandRepository
     forums: ForumRepository
+    digests: DigestFacts
+    deliveries: DeliveryRepository
     audit: AuditRepository
     conversations: ConversationRepository
     slack_installations: SlackInstallationRepository

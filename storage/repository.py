@@ -200,6 +200,8 @@ class SqlProblems(ports.ProblemRepository):
         row = self.session.get(ProblemRow, problem.id)
         if row is None or row.workspace_id != problem.workspace_id:
             raise LookupError(f"problem {problem.id} is not in workspace {problem.workspace_id}")
+        if row.status != problem.status.value:
+            row.status_changed_at = utcnow()  # the digest's "you said, we did" reads the week's fixes by it
         _copy_problem(problem, row)
         self.session.flush()
 
@@ -342,8 +344,6 @@ class SqlOccurrences(ports.OccurrenceRepository):
             .values(problem_id=to_problem_id)
         )
         return int(result.rowcount or 0)
-
-
 
 
 class SqlAudit(ports.AuditRepository):

@@ -62,6 +62,7 @@ class ProblemRow(SQLModel, table=True):
     merged_into_id: int | None = Field(default=None, foreign_key="problem.id")
     reporter_id: str | None = Field(default=None, max_length=128)
     created_at: datetime = Field(default_factory=utcnow)
+    status_changed_at: datetime | None = Field(default=None)  # when it was last marked fixed (or anything else)
 
 
 class OccurrenceRow(SQLModel, table=True):
@@ -273,3 +274,25 @@ class DemandRow(SQLModel, table=True):
     area_id: int = Field(foreign_key="process_area.id")
     week_start: date
     total: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class DeliveryRow(SQLModel, table=True):
+    """A scheduled post (a forum's digest or agenda for a period), claimed before it is posted and marked with the
+    platform's message id after: posted once, whatever retries, restarts or replicas do."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (UniqueConstraint("forum_id", "kind", "period", name="uq_delivery_forum_kind_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    forum_id: int = Field(foreign_key="forum.id")
+    kind: str = Field(max_length=16)
+    period: str = Field(max_length=16)  # "2026-W47" for a week, "2026-12" for a month
+    status: str = Field(default="claimed", max_length=16)  # claimed, posted, failed, asked
+    claimed_at: datetime = Field(default_factory=utcnow)
+    claimed_by: str = Field(default="", max_length=120)
+    attempts: int = Field(default=1)
+    destination: str = Field(default="", max_length=400)
+    message_id: str | None = Field(default=None, max_length=200)
+    posted_at: datetime | None = Field(default=None)
+    error: str = Field(default="", max_length=400)

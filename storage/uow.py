@@ -8,6 +8,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from storage import ports
+from storage.delivery_repository import SqlDeliveries
+from storage.digest_repository import SqlDigestFacts
 from storage.engine import reading
 from storage.idea_repository import SqlDemand, SqlForums, SqlIdeas, SqlReviewReminders
 from storage.platform_repository import SqlConversations, SqlSlackInstallations
@@ -45,6 +47,8 @@ class SqlUnitOfWork(ports.UnitOfWork):
         self.reviews = SqlReviewReminders(self.session)
         self.demand = SqlDemand(self.session)
         self.forums = SqlForums(self.session)
+        self.digests = SqlDigestFacts(self.session)
+        self.deliveries = SqlDeliveries(self.session)
         self.audit = SqlAudit(self.session)
         self.conversations = SqlConversations(self.session)
         self.slack_installations = SqlSlackInstallations(self.session, self.cipher)

@@ -1,0 +1,166 @@
+"""What a forum's digest reads, aggregated in SQL: weekly tallies per problem, the week's new and fixed problems,
+demand, and ideas. Every query is scoped by workspace and by the forum's process areas."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Integer, and_, cast, func, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+from sqlmodel import Session
+
+from storage import digest_ports as dp
+from storage.tables import AreaRow, DemandRow, IdeaRow, IdeaVoteRow, OccurrenceRow, ProblemRow
+
+OPEN_STATUSES = ("open", "investigating")
+
+
+class week_index(FunctionElement):  # noqa: N801 - reads as the SQL function it compiles to
+    """Whole weeks between a fixed Monday and a date column: the bucket a row's week falls in, in SQL."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(week_index, "sqlite")
+def _week_index_sqlite(element: week_index, compiler: Any, **kw: Any) -> str:
+    column, monday = list(element.clauses)
+    return (
+        f"CAST((julianday({compiler.process(column, **kw)}) - julianday({compiler.process(monday, **kw)})) / 7"
+        " AS INTEGER)"
+    )
+
+
+@compiles(week_index, "postgresql")
+def _week_index_postgresql(element: week_index, compiler: Any, **kw: Any) -> str:
+    column, monday = list(element.clauses)
+    return f"(({compiler.process(column, **kw)} - CAST({compiler.process(monday, **kw)} AS DATE)) / 7)"
+
+
+def _in_areas(column: Any, area_ids: Sequence[int] | None) -> ColumnElement[bool]:
+    """Every area when the forum names none; else those areas (a problem with no area belongs to none of them)."""
+    return column.in_(list(area_ids)) if area_ids else and_(True)
+
+
+class SqlDigestFacts(dp.DigestFacts):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def weekly(
+        self, workspace_id: int, area_ids: Sequence[int] | None, first_monday: date, weeks: int
+    ) -> list[dp.WeekTally]:
+        o, p = OccurrenceRow, ProblemRow
+        count = cast(o.count, BigInteger)
+        week = week_index(o.occurred_on, first_monday)
+        last = date.fromordinal(first_monday.toordinal() + 7 * weeks - 1)
+        query = (
+            select(
+                o.problem_id,
+                week,
+                func.sum(count),
+                func.sum(count * o.effort_minutes),
+                func.sum(count * o.users_affected),
+            )
+            .join(p, p.id == o.problem_id)
+            .where(o.workspace_id == workspace_id, o.occurred_on >= first_monday, o.occurred_on <= last)
+            .where(_in_areas(p.area_id, area_ids))
+            .group_by(o.problem_id, week)
+        )
+        return [
+            dp.WeekTally(int(pid), int(w), int(c or 0), int(m or 0), int(u or 0))
+            for pid, w, c, m, u in self.session.execute(query)
+        ]
+
+    def problems(self, workspace_id: int, problem_ids: Sequence[int]) -> dict[int, dp.ProblemFacts]:
+        if not problem_ids:
+            return {}
+        query = self._problem_query(workspace_id).where(ProblemRow.id.in_(list(problem_ids)))
+        return {f.id: f for f in self._facts(query)}
+
+    def new_problems(
+        self, workspace_id: int, area_ids: Sequence[int] | None, start: datetime, end: datetime, limit: int = 10
+    ) -> list[dp.ProblemFacts]:
+        p = ProblemRow
+        query = self._problem_query(workspace_id).where(
+            p.created_at >= start, p.created_at < end, p.merged_into_id.is_(None), _in_areas(p.area_id, area_ids)
+        )
+        return self._facts(query.order_by(p.number).limit(limit))
+
+    def fixed(
+        self, workspace_id: int, area_ids: Sequence[int] | None, start: datetime, end: datetime, limit: int = 10
+    ) -> list[dp.ProblemFacts]:
+        p = ProblemRow
+        query = self._problem_query(workspace_id).where(
+            p.status == "fixed",
+            p.status_changed_at >= start,
+            p.status_changed_at < end,
+            _in_areas(p.area_id, area_ids),
+        )
+        return self._facts(query.order_by(p.number).limit(limit))
+
+    def demand(self, workspace_id: int, area_ids: Sequence[int] | None, week_start: date) -> int | None:
+        d = DemandRow
+        query = select(func.count(d.id), func.sum(d.total)).where(
+            d.workspace_id == workspace_id, d.week_start == week_start, _in_areas(d.area_id, area_ids)
+        )
+        rows, total = self.session.execute(query).one()
+        return int(total or 0) if rows else None
+
+    def ideas(
+        self,
+        workspace_id: int,
+        forum_id: int,
+        unassigned: bool,
+        start: datetime,
+        end: datetime,
+        limit: int = 5,
+    ) -> dp.IdeaFacts:
+        i = IdeaRow
+        votes = (
+            select(IdeaVoteRow.idea_id, func.count().label("n"))
+            .where(IdeaVoteRow.workspace_id == workspace_id)
+            .group_by(IdeaVoteRow.idea_id)
+            .subquery()
+        )
+        mine = i.forum_id == forum_id
+        scope = or_(mine, i.forum_id.is_(None)) if unassigned else mine
+        base = (
+            select(i.number, i.title, i.stage, func.coalesce(votes.c.n, 0), i.decision, i.decision_reason)
+            .outerjoin(votes, votes.c.idea_id == i.id)
+            .where(i.workspace_id == workspace_id, i.merged_into_id.is_(None), scope)
+        )
+        undecided = i.decision.is_(None)
+
+        def lines(query: Any) -> list[dp.IdeaRowFacts]:
+            return [
+                dp.IdeaRowFacts(int(n), t, s, int(v or 0), d or "", r or "")
+                for n, t, s, v, d, r in self.session.execute(query.limit(limit))
+            ]
+
+        return dp.IdeaFacts(
+            new=lines(base.where(i.created_at >= start, i.created_at < end).order_by(i.number)),
+            most_voted=lines(
+                base.where(undecided, func.coalesce(votes.c.n, 0) > 0).order_by(
+                    func.coalesce(votes.c.n, 0).desc(), i.number
+                )
+            ),
+            awaiting=lines(base.where(undecided, i.stage == "improve").order_by(i.number)),
+            decided=lines(base.where(i.decided_at >= start, i.decided_at < end).order_by(i.decided_at, i.number)),
+        )
+
+    def _problem_query(self, workspace_id: int) -> Any:
+        p, a = ProblemRow, AreaRow
+        return (
+            select(p.id, p.number, p.title, p.area_id, a.name, p.failure_demand, p.status)
+            .outerjoin(a, a.id == p.area_id)
+            .where(p.workspace_id == workspace_id)
+        )
+
+    def _facts(self, query: Any) -> list[dp.ProblemFacts]:
+        return [
+            dp.ProblemFacts(int(pid), int(n), t, area_id, area or "", bool(fd), st)
+            for pid, n, t, area_id, area, fd, st in self.session.execute(query)
+        ]
