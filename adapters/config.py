@@ -37,6 +37,8 @@ class Settings:
     teams_login_url: str = ""  # tests only: the login service Tally gets its own Bot Framework tokens from
     defaults: WorkspaceDefaults = WorkspaceDefaults()
     reminder_seconds: int = 900  # TALLY_REMINDER_SECONDS: how often due experiment reviews are looked for (0: never)
+    lead_seconds: int = 15  # TALLY_LEAD_SECONDS: how often a replica tries to take the scheduler's lead
+    sweep_seconds: int = 60  # TALLY_SWEEP_SECONDS: how often the lead looks for digests and agendas that are due
 
     @property
     def slack_enabled(self) -> bool:
@@ -107,6 +109,8 @@ def load_settings(env: dict[str, str] | None = None, dotenv: bool = True) -> Set
         microsoft_app_type=env.get("MICROSOFT_APP_TYPE") or "MultiTenant",
         secret_key=env.get("TALLY_SECRET_KEY", ""),
         reminder_seconds=_whole(env, "TALLY_REMINDER_SECONDS", 900),
+        lead_seconds=max(1, _whole(env, "TALLY_LEAD_SECONDS", 15)),
+        sweep_seconds=max(1, _whole(env, "TALLY_SWEEP_SECONDS", 60)),
         defaults=_defaults(env),
     )
     if settings.slack_oauth and not settings.secret_key:

@@ -4,7 +4,6 @@ Teams open and close here, in that order, and close in reverse (background posts
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
@@ -17,12 +16,16 @@ from sqlalchemy.engine import Engine
 from adapters.compose import make_core
 from adapters.config import Settings
 from adapters.slack import routes as slack_routes
+from adapters.schedule import make_scheduler
+from adapters.slack.digests import SlackDigestPoster
 from adapters.slack.notifier import SlackNotifier, installation_token
 from adapters.teams import routes as teams_routes
 from adapters.teams.bot import TallyTeamsBot, card_for
+from adapters.teams.digests import TeamsDigestPoster
 from adapters.teams.outbox import TeamsOutbox
-from bot.commands import SYSTEM, TALLY, RemindReviews
 from bot.core import Core
+from digests.delivery import DigestPoster
+from digests.schedule import Scheduler
 from storage.conversations import ConversationStore
 from storage.engine import make_engine, ping
 from storage.migrate import upgrade
@@ -36,6 +39,7 @@ SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", Engine)
 CORE = web.AppKey("core", Core)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
+SCHEDULER = web.AppKey("scheduler", Scheduler)
 Clock = Callable[[], datetime]
 CLOCK = web.AppKey("clock", Clock)
 OUTBOUND_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10)
@@ -110,26 +114,32 @@ async def teams(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
-async def reminders(app: web.Application) -> AsyncIterator[None]:
-    """Experiments due for review remind their owners; the job claims each reminder, so replicas can all run it."""
-    core, every = app[CORE], app[SETTINGS].reminder_seconds
-
-    async def loop() -> None:
-        while True:
-            await asyncio.sleep(every)
-            try:
-                await core.run_job(RemindReviews(ws=SYSTEM, actor=TALLY))
-            except Exception:  # noqa: BLE001 - the next round tries again
-                log.exception("the review reminder job failed")
-
-    task = asyncio.get_running_loop().create_task(loop()) if every > 0 else None
+async def scheduler(app: web.Application) -> AsyncIterator[None]:
+    """The scheduled jobs (digests, agendas, review reminders); every replica runs a scheduler, the lead's runs them."""
+    settings, core, engine = app[SETTINGS], app[CORE], app[ENGINE]
+    jobs = make_scheduler(
+        settings,
+        core,
+        engine,
+        posters=_posters(app),
+        clock=app.get(CLOCK),
+    )
+    app[SCHEDULER] = jobs
+    jobs.start()
     try:
         yield
     finally:
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await jobs.stop()
+
+
+def _posters(app: web.Application) -> dict[Platform, DigestPoster]:
+    settings, engine = app[SETTINGS], app[ENGINE]
+    posters: dict[Platform, DigestPoster] = {}
+    if settings.slack_enabled:
+        posters[Platform.SLACK] = SlackDigestPoster(app[HTTP], settings.slack_api_url, _slack_tokens(settings, engine))
+    if teams_routes.TEAMS in app:
+        posters[Platform.TEAMS] = TeamsDigestPoster(app[teams_routes.TEAMS].connector, ConversationStore(engine))
+    return posters
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -155,7 +165,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
         app.cleanup_ctx.append(slack)
         if settings.slack_signing_secret:
             slack_routes.add_routes(app, settings.slack_signing_secret)
-    app.cleanup_ctx.append(reminders)  # after the notifiers are registered; stopped before they close
+    app.cleanup_ctx.append(scheduler)  # after the notifiers are registered; stopped before they close
     return app
 
 

@@ -66,7 +66,7 @@ class SqlDeliveries(DeliveryRepository):
         row = self._row(forum_id, kind, period)
         if row is None or row.status in (DeliveryStatus.POSTED, DeliveryStatus.ASKED):
             return None
-        failed = D.c.status == DeliveryStatus.FAILED.value
+        failed = (D.c.status == DeliveryStatus.FAILED.value) & (D.c.claimed_at < stale)  # not every minute
         # A claim by another process (only one runs jobs at a time: it died) or an old one of ours.
         abandoned = (D.c.status == DeliveryStatus.CLAIMED.value) & or_(D.c.claimed_by != by, D.c.claimed_at < stale)
         was_failed = row.status == DeliveryStatus.FAILED

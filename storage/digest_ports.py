@@ -124,8 +124,8 @@ class DeliveryRepository(abc.ABC):
         self, workspace_id: int, forum_id: int, kind: str, period: str, destination: str, by: str, stale: datetime
     ) -> Claim | None:
         """The delivery's claim, or None when it was posted, left to the owners, or is being posted by `by`'s
-        peer since after `stale`. A failed delivery is claimed again; one claimed by another process (or by this
-        one before `stale`) comes back uncertain."""
+        peer since after `stale`. A failed delivery is claimed again once its last try is older than `stale`; one
+        claimed by another process (or by this one before `stale`) comes back uncertain."""
 
     @abc.abstractmethod
     def find(self, forum_id: int, kind: str, period: str) -> Delivery | None: ...

@@ -24,7 +24,7 @@ from storage.model import (
     Stage,
     Workspace,
 )
-from storage.repository import _INSERTS
+from storage.repository import _INSERTS, _workspace
 from storage.tables import (
     DemandRow,
     ForumRow,
@@ -325,6 +325,15 @@ class SqlForums(ports.ForumRepository):
     def get(self, workspace_id: int, slug: str) -> Forum | None:
         row = self.session.scalars(self._query(workspace_id).where(ForumRow.slug == slug)).first()
         return _forum(row) if row else None
+
+    def scheduled(self) -> list[tuple[Workspace, Forum]]:
+        query = (
+            select(WorkspaceRow, ForumRow)
+            .join(ForumRow, ForumRow.workspace_id == WorkspaceRow.id)
+            .where(ForumRow.destination.is_not(None))
+            .order_by(ForumRow.id)
+        )
+        return [(_workspace(w), _forum(f)) for w, f in self.session.execute(query)]
 
     def add(self, forum: Forum) -> Forum:
         row = ForumRow(workspace_id=forum.workspace_id, slug=forum.slug, name=forum.name)

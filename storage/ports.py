@@ -51,6 +51,10 @@ class WorkspaceRepository(abc.ABC):
     def remove_owner(self, workspace_id: int, user_id: str) -> bool:
         """True if they were an owner and are no longer."""
 
+    def get(self, workspace_id: int) -> Workspace | None:
+        """By Tally's own id (scheduled jobs hold ids, not platform ids)."""
+        raise NotImplementedError
+
     @abc.abstractmethod
     def save_settings(self, workspace: Workspace) -> None:
         """The workspace's hourly cost, currency and timezone, as `workspace` has them."""
@@ -267,6 +271,10 @@ class ForumRepository(abc.ABC):
 
     @abc.abstractmethod
     def get(self, workspace_id: int, slug: str) -> Forum | None: ...
+
+    def scheduled(self) -> list[tuple[Workspace, Forum]]:
+        """Every forum with a digest destination, in every workspace, with its workspace: what the scheduler runs."""
+        raise NotImplementedError
 
     @abc.abstractmethod
     def add(self, forum: Forum) -> Forum:

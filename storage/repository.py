@@ -61,6 +61,10 @@ class SqlWorkspaces(ports.WorkspaceRepository):
         ).first()
         return _workspace(row) if row else None
 
+    def get(self, workspace_id: int) -> Workspace | None:
+        row = self.session.get(WorkspaceRow, workspace_id)
+        return _workspace(row) if row else None
+
     def get_or_create(self, platform: Platform, external_id: str, defaults: WorkspaceDefaults) -> Workspace:
         if found := self.find(platform, external_id):
             return found

@@ -42,10 +42,11 @@ class ConnectorError(Exception):
     Carries the status and the service's error code and message; never the bearer token.
     """
 
-    def __init__(self, status: int, operation: str, detail: str = "") -> None:
+    def __init__(self, status: int, operation: str, detail: str = "", retry_after: float | None = None) -> None:
         self.status = status
         self.operation = operation
         self.detail = detail
+        self.retry_after = retry_after  # seconds, from a 429's Retry-After
         super().__init__(f"{operation} failed: HTTP {status}" + (f" ({detail})" if detail else ""))
 
 
@@ -298,8 +299,17 @@ class TeamsConnector:
                     log.info("the Bot Framework connector refused Tally's token; getting a new one")
                     self.credentials.invalidate()
                     continue
-                raise ConnectorError(resp.status, operation, _error_detail(_parse(text), text))
+                raise ConnectorError(
+                    resp.status, operation, _error_detail(_parse(text), text), _seconds(resp.headers.get("Retry-After"))
+                )
         raise AssertionError("unreachable")
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None  # an HTTP date: the caller's own back-off applies
 
 
 def _id(data: dict[str, Any]) -> str | None:

@@ -1,0 +1,170 @@
+"""The scheduled jobs of `tally serve`, on APScheduler 3 with a memory job store in every replica: each forum's
+weekly digest at its hour in the workspace's timezone, the forum's agenda a week before it meets, and the
+reminders. Only the process that holds the lead runs them, and every post is claimed first, so replicas,
+restarts and retries post nothing twice. A sweep each minute sends whatever fell due in the last 24 hours and
+was missed (Tally was down, or the lead changed hands)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from digests.calendar import DAYS, digest_time, last_slot, next_meeting
+from digests.delivery import DigestDelivery
+from digests.weeks import IsoWeek
+from storage.leadership import Leadership
+from storage.model import Forum, Workspace
+from storage.ports import UnitOfWork
+
+log = logging.getLogger("tally.scheduler")
+
+CATCH_UP = timedelta(hours=24)  # a digest missed by more than this is not sent late
+AGENDA_AHEAD = timedelta(days=7)
+
+Job = Callable[[], Awaitable[Any]]
+AgendaJob = Callable[[Workspace, Forum, str], Awaitable[Any]]  # workspace, forum, the meeting's month "2026-12"
+
+
+@dataclass(frozen=True)
+class Timing:
+    lead_seconds: float = 15  # how often the lead is taken or checked: a dead holder is replaced within this
+    sweep_seconds: float = 60
+    reminder_seconds: float = 900  # 0: no reminder job
+
+
+class Scheduler:
+    def __init__(
+        self,
+        uow_factory: Callable[..., UnitOfWork],
+        leadership: Leadership,
+        digests: DigestDelivery,
+        *,
+        timing: Timing = Timing(),
+        reminders: Job | None = None,
+        agenda: AgendaJob | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.leadership = leadership
+        self.digests = digests
+        self.timing = timing
+        self.reminders = reminders
+        self.agenda = agenda
+        self.clock = clock
+        self.leading = False
+        self.aps = AsyncIOScheduler(
+            timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
+        )
+        self._forums: tuple[tuple[int, str, int, str, str], ...] = ()
+
+    def start(self) -> None:
+        now = self.clock()
+        self.aps.add_job(self._lead, IntervalTrigger(seconds=self.timing.lead_seconds), id="lead", next_run_time=now)
+        sweep = IntervalTrigger(seconds=self.timing.sweep_seconds)
+        self.aps.add_job(self.sweep, sweep, id="sweep", next_run_time=now + timedelta(seconds=1))
+        if self.reminders is not None and self.timing.reminder_seconds > 0:
+            every = IntervalTrigger(seconds=self.timing.reminder_seconds)
+            self.aps.add_job(self._led(self.reminders), every, id="reminders")
+        self.aps.start()
+
+    async def stop(self) -> None:
+        self.aps.shutdown(wait=False)
+        await asyncio.to_thread(self.leadership.release)
+        self.leading = False
+
+    async def rebuild(self) -> None:
+        """Each forum's weekly digest job, from the database: at start, on taking the lead, when settings change."""
+        scheduled = await asyncio.to_thread(self._scheduled)
+        forums = tuple(
+            (ws.id or 0, forum.slug, forum.digest_day, forum.digest_time, ws.timezone) for ws, forum in scheduled
+        )
+        if forums == self._forums:
+            return
+        for job in self.aps.get_jobs():
+            if job.id.startswith("digest:"):
+                job.remove()
+        for workspace_id, slug, day, hhmm, timezone in forums:
+            at = digest_time(hhmm)
+            trigger = CronTrigger(day_of_week=DAYS[day], hour=at.hour, minute=at.minute, timezone=timezone)
+            self.aps.add_job(
+                self._led(self._weekly(workspace_id, slug, timezone)), trigger, id=f"digest:{workspace_id}:{slug}"
+            )
+        self._forums = forums
+        log.info("scheduled the weekly digest of %d forum(s)", len(forums))
+
+    async def sweep(self) -> None:
+        """Send what fell due in the last 24 hours and isn't recorded as sent; the claim makes a repeat harmless."""
+        if not self.leading:
+            return
+        await self.rebuild()
+        now = self.clock()
+        for workspace, forum in await asyncio.to_thread(self._scheduled):
+            assert workspace.id is not None
+            slot = last_slot(now, workspace.timezone, forum.digest_day, forum.digest_time)
+            if now - slot <= CATCH_UP:
+                week = IsoWeek.of(slot.date()).previous()
+                await self._safely(self.digests.deliver(workspace.id, forum.slug, week), f"{forum.slug} digest")
+            if self.agenda is not None:
+                await self._agenda_if_due(workspace, forum, now)
+
+    async def _agenda_if_due(self, workspace: Workspace, forum: Forum, now: datetime) -> None:
+        local = now.astimezone(_zone(workspace.timezone))
+        meeting = next_meeting(local.date(), forum.meets)
+        if meeting is None or self.agenda is None:
+            return
+        due = datetime.combine(meeting - AGENDA_AHEAD, digest_time(forum.digest_time), _zone(workspace.timezone))
+        if due <= local <= due + CATCH_UP:
+            await self._safely(self.agenda(workspace, forum, f"{meeting:%Y-%m}"), f"{forum.slug} agenda")
+
+    def _weekly(self, workspace_id: int, slug: str, timezone: str) -> Job:
+        async def job() -> None:
+            week = IsoWeek.last_complete(self.clock(), timezone)
+            await self._safely(self.digests.deliver(workspace_id, slug, week), f"{slug} digest")
+
+        return job
+
+    def _led(self, job: Job) -> Job:
+        """Only the process holding the lead runs a job."""
+
+        async def led() -> None:
+            if self.leading:
+                await self._safely(job(), "scheduled job")
+
+        return led
+
+    async def _lead(self) -> None:
+        was = self.leading
+        try:
+            self.leading = await asyncio.to_thread(self.leadership.try_lead)
+        except Exception:  # noqa: BLE001 - the database is away: lead nothing until it answers
+            log.warning("could not reach the database to take the scheduler's lead", exc_info=True)
+            self.leading = False
+        if self.leading and not was:
+            log.info("this process now runs the scheduled jobs")
+            await self.sweep()
+        elif was and not self.leading:
+            log.warning("this process no longer runs the scheduled jobs")
+
+    async def _safely(self, work: Awaitable[Any], what: str) -> None:
+        try:
+            await work
+        except Exception:  # noqa: BLE001 - one forum's failure must not stop the others; the next run retries
+            log.exception("the %s job failed", what)
+
+    def _scheduled(self) -> list[tuple[Workspace, Forum]]:
+        with self.uow_factory(write=False) as uow:
+            return uow.forums.scheduled()
+
+
+def _zone(name: str):  # type: ignore[no-untyped-def]
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
