@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+from decimal import Decimal
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -101,8 +102,13 @@ def _xmr(ax, series: Series) -> None:  # type: ignore[no-untyped-def]
         subtitle = "Weekly counts; no limits: the counts barely vary"
     else:
         subtitle = "Weekly counts, mean and process limits" + ("; trial limits" if lim.trial else "")
-    ax.set_title(cut(drawable(series.title), 48), loc="left", fontsize=9.5, fontweight="bold", color=INK, pad=16)
+    ax.set_title(cut(drawable(series.title), 44), loc="left", fontsize=9.5, fontweight="bold", color=INK, pad=16)
     ax.text(0, 1.015, subtitle, transform=ax.transAxes, fontsize=7.5, color=LINE, va="bottom")
+
+
+def _hours(hours: Decimal) -> str:
+    """'8.5 h', '4.25 h'; from a thousand, whole hours with separators: '123,457 h'."""
+    return f"{number(hours)} h" if hours < 1000 else f"{hours:,.0f} h"
 
 
 def _top(ax, d: Digest) -> None:  # type: ignore[no-untyped-def]
@@ -115,10 +121,9 @@ def _top(ax, d: Digest) -> None:  # type: ignore[no-untyped-def]
     widest = max(hours, default=0) or 1
     ax.set_xlim(0, widest * 1.3)
     for i, p in enumerate(lines):
-        ax.text(
-            float(p.staff_hours) + widest * 0.02, i, f"{number(p.staff_hours)} h", va="center", fontsize=7, color=INK
-        )
-    ax.tick_params(axis="x", labelsize=7, colors=INK)
+        ax.text(float(p.staff_hours) + widest * 0.02, i, _hours(p.staff_hours), va="center", fontsize=7, color=INK)
+    ax.set_xticks([])  # each bar is labelled with its hours
+    ax.spines["bottom"].set_visible(False)
     ax.set_title("Top problems by staff hours", loc="left", fontsize=9.5, fontweight="bold", color=INK, pad=16)
 
 
@@ -139,7 +144,7 @@ def _render(d: Digest, dpi: int) -> bytes:
         else:
             _top(ax, d)
     fig.suptitle(
-        cut(drawable(f"{d.forum_name or d.forum_slug} — {d.week}"), 80), fontsize=11, fontweight="bold", color=INK
+        cut(drawable(f"{d.forum_name or d.forum_slug} — {d.week}"), 70), fontsize=11, fontweight="bold", color=INK
     )
     canvas.draw()
     image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")

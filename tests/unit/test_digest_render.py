@@ -24,9 +24,9 @@ SHIFTED = [4, 5, 3, 6, 4, 5, 4, 3, 5, 4, 6, 5, 9, 10, 8, 11, 9, 12, 10, 11]  # u
 
 
 def series(values: list[float], title: str = "All areas", baseline: int | None = 12) -> Series:
-    weeks = tuple(
-        f"{2026 - (len(values) - 1 - i) // 52}-W{(47 - (len(values) - 1 - i)) % 52 + 1:02d}" for i in range(len(values))
-    )
+    """Weekly counts ending in the digest's week, 2026-W47."""
+    ago = [len(values) - 1 - i for i in range(len(values))]
+    weeks = tuple(f"{2026 - (k + 5) // 52}-W{(46 - k) % 52 + 1:02d}" for k in ago)
     return Series(title, weeks, tuple(float(v) for v in values), xmr(values, baseline=baseline))
 
 
