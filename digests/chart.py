@@ -12,6 +12,7 @@ import io
 import math
 from decimal import Decimal
 
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -68,7 +69,7 @@ def _week_labels(weeks: tuple[str, ...]) -> tuple[list[int], list[str]]:
     return ticks, labels
 
 
-def _xmr(ax, series: Series) -> None:  # type: ignore[no-untyped-def]
+def _xmr(ax: Axes, series: Series) -> None:
     chart = series.chart
     values = list(series.values)
     x = list(range(len(values)))
@@ -111,7 +112,7 @@ def _hours(hours: Decimal) -> str:
     return f"{number(hours)} h" if hours < 1000 else f"{hours:,.0f} h"
 
 
-def _top(ax, d: Digest) -> None:  # type: ignore[no-untyped-def]
+def _top(ax: Axes, d: Digest) -> None:
     lines = list(d.top[:BARS])
     hours = [float(p.staff_hours) for p in lines]
     y = list(range(len(lines)))
