@@ -15,6 +15,7 @@ LIBRARY_LEVELS = {
         ("slack_sdk", "slack_bolt", "botbuilder", "botframework", "msrest", "urllib3", "asyncio"), logging.INFO
     ),
     "alembic": logging.WARNING,
+    "apscheduler": logging.WARNING,  # it logs every run of every job at INFO
 }
 
 # Slack bot, user, app and refresh tokens; JWTs (Bot Framework and Entra bearer tokens); any Bearer credential.

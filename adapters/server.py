@@ -15,8 +15,8 @@ from sqlalchemy.engine import Engine
 
 from adapters.compose import make_core
 from adapters.config import Settings
-from adapters.slack import routes as slack_routes
 from adapters.schedule import make_scheduler
+from adapters.slack import routes as slack_routes
 from adapters.slack.digests import SlackDigestPoster
 from adapters.slack.notifier import SlackNotifier, installation_token
 from adapters.teams import routes as teams_routes

@@ -208,7 +208,9 @@ def to_command(done: i.Input, delivery: str | None) -> c.Command | Reply:
 
 
 def proposes_idea(command: c.Command) -> bool:
-    return isinstance(command, c.ProposeIdea) or (isinstance(command, c.PressButton) and command.action == Action.NEW_IDEA)
+    return isinstance(command, c.ProposeIdea) or (
+        isinstance(command, c.PressButton) and command.action == Action.NEW_IDEA
+    )
 
 
 def posts_anonymously(command: c.Command) -> bool:

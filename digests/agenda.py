@@ -49,7 +49,8 @@ class AgendaDelivery:
         try:
             await self.send(ref, replace(reply, text=heading, to=Target.CONVERSATION, recipient=forum.destination))
         except Exception as exc:  # noqa: BLE001 - recorded as failed; the next sweep tries again
-            await asyncio.to_thread(self._record, lambda uow: uow.deliveries.failed(delivery_id, str(exc)[:400]))
+            error = str(exc)[:400]
+            await asyncio.to_thread(self._record, lambda uow: uow.deliveries.failed(delivery_id, error))
             log.warning("the %s agenda for %s was not posted: %s", forum.slug, month, type(exc).__name__)
             return False
         await asyncio.to_thread(self._record, lambda uow: uow.deliveries.posted(delivery_id, ""))

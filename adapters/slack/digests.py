@@ -15,10 +15,9 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
-from digests.blocks import digest_blocks
+from digests.blocks import digest_blocks, digest_fallback_text
 from digests.delivery import CannotLook, PostFailed, PostUnsure
 from digests.model import Digest
-from digests.text import digest_text
 from storage.model import Workspace
 
 from .notifier import TokenFinder
@@ -66,7 +65,7 @@ class SlackDigestPoster:
         try:
             posted = await client.chat_postMessage(
                 channel=destination,
-                text=digest_text(digest)[:3900],
+                text=digest_fallback_text(digest),
                 blocks=digest_blocks(digest),
                 metadata={"event_type": METADATA_EVENT, "event_payload": {"key": digest.key}},
                 unfurl_links=False,
@@ -108,9 +107,10 @@ class SlackDigestPoster:
                 )
                 for message in page.get("messages") or []:
                     metadata = message.get("metadata") or {}
-                    if metadata.get("event_type") == METADATA_EVENT and (metadata.get("event_payload") or {}).get(
-                        "key"
-                    ) == key:
+                    if (
+                        metadata.get("event_type") == METADATA_EVENT
+                        and (metadata.get("event_payload") or {}).get("key") == key
+                    ):
                         return str(message.get("ts"))
                 cursor = (page.get("response_metadata") or {}).get("next_cursor")
                 if not cursor:

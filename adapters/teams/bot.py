@@ -152,7 +152,9 @@ class TallyTeamsBot(ActivityHandler):
         here = translate.conversation_id(activity)
         kind = activity.conversation.conversation_type if activity.conversation else None
         origin = str((data or {}).get(DataKey.ORIGIN.value) or "")
-        if not origin or not hmac.compare_digest(str((data or {}).get(DataKey.ORIGIN_SEAL.value) or ""), self.seal(activity, origin)):
+        if not origin or not hmac.compare_digest(
+            str((data or {}).get(DataKey.ORIGIN_SEAL.value) or ""), self.seal(activity, origin)
+        ):
             origin = here
         return Turn(turn_context, (kind or "personal") == "personal", origin)
 
@@ -175,7 +177,9 @@ class TallyTeamsBot(ActivityHandler):
         if activity.value and not (activity.text or "").strip():
             await self.on_card_submit(turn_context)
             return
-        typed = inputs.Typed(**self.source(activity), text=translate.message_text(activity, await self.people(activity)))
+        typed = inputs.Typed(
+            **self.source(activity), text=translate.message_text(activity, await self.people(activity))
+        )
         turn = self.turn(turn_context)
         await self.deliver(turn, await self.core.handle(typed, TeamsAsks(turn.personal)))
 
@@ -229,7 +233,9 @@ class TallyTeamsBot(ActivityHandler):
         everyone sees is also updated in the conversation."""
         data = translate.card_action_data(turn_context.activity)
         turn = self.turn(turn_context, data)
-        outcome = as_replacement(await self.core.handle(self.card_input(turn_context.activity, data), self.asks(turn)), data)
+        outcome = as_replacement(
+            await self.core.handle(self.card_input(turn_context.activity, data), self.asks(turn)), data
+        )
         # A form submitted with errors comes back in its own place; a form a button asks for (the idea form, from
         # 'Propose a fix' on a problem's card) is a message of its own, which its idea's card replaces once sent.
         in_place = outcome.first(Target.REPLACE, Target.FORM) if submits_form(data) else outcome.first(Target.REPLACE)
@@ -276,7 +282,9 @@ class TallyTeamsBot(ActivityHandler):
 
     async def on_extension_submit(self, turn_context: TurnContext) -> InvokeResponse:
         data = dict((turn_context.activity.value or {}).get("data") or {})
-        outcome = await self.core.handle(self.card_input(turn_context.activity, data), self.asks(self.turn(turn_context)))
+        outcome = await self.core.handle(
+            self.card_input(turn_context.activity, data), self.asks(self.turn(turn_context))
+        )
         form = outcome.first(Target.FORM)
         if form is not None and form.form is not None:  # errors: show the form again, inside the same dialog
             return invoke_ok(self.dialog(cards.form_card(form.form, for_dialog=True)))

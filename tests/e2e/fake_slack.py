@@ -8,6 +8,7 @@ view it receives against Slack's Block Kit limits (tests/limits.py): what breaks
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import json
 from collections.abc import Callable
@@ -47,6 +48,7 @@ class FakeSlack:
     socket_envelopes: asyncio.Queue = field(default_factory=asyncio.Queue)
     violations: list[str] = field(default_factory=list)  # what broke Slack's limits, with where it came from
     server: TestServer | None = None
+    history: SlackHistory = field(default_factory=lambda: SlackHistory())
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -195,6 +197,65 @@ class FakeSlack:
             self.check_message("socket ack", payload)
 
 
+@dataclass
+class SlackHistory:
+    """What the digest job needs of Slack beyond one answer: channel history with message metadata, file uploads,
+    rate limits (429 with Retry-After) and a hook that runs when a message arrives, before it is answered."""
+
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> messages, oldest first
+    uploads: dict[str, bytes] = field(default_factory=dict)  # file id -> the bytes uploaded
+    rate_limited: dict[str, int] = field(default_factory=dict)  # method -> how many 429s to answer first
+    retry_after: int = 1
+    limited: list[str] = field(default_factory=list)  # the methods answered 429, in order
+    on_post: Callable[[Call], Any] | None = None  # awaited once a chat.postMessage is stored, before the answer
+
+
+async def faulty_api(fake: FakeSlack, request: web.Request) -> web.StreamResponse:
+    """The Web API, with the history, uploads and faults of `fake.history` around it."""
+    history, method = fake.history, request.match_info["method"]
+    if history.rate_limited.get(method):
+        history.rate_limited[method] -= 1
+        history.limited.append(method)
+        return web.json_response(
+            {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": str(history.retry_after)}
+        )
+    response = await fake.api(request)
+    call = fake.calls[-1]
+    if method == "chat.postMessage":
+        answer = json.loads(response.body)  # type: ignore[union-attr, arg-type]
+        if answer.get("ok"):
+            message = {"type": "message", "ts": answer["ts"], "text": call.args.get("text", ""), "bot_id": "BTALLY"}
+            metadata = _as_dict(call.args.get("metadata")) if call.args.get("metadata") else None
+            if metadata:
+                message["metadata"] = metadata
+            history.messages.setdefault(str(call.args.get("channel")), []).append(message)
+            if history.on_post is not None:
+                await history.on_post(call)
+        return response
+    if method == "conversations.history":
+        messages = history.messages.get(str(call.args.get("channel")), [])
+        oldest = float(call.args.get("oldest") or 0)
+        newest_first = [m for m in reversed(messages) if float(m["ts"]) > oldest]
+        return web.json_response({"ok": True, "messages": newest_first, "has_more": False})
+    if method == "files.getUploadURLExternal":
+        file_id = f"F{len(history.uploads) + 1:04d}"
+        history.uploads[file_id] = b""
+        return web.json_response({"ok": True, "upload_url": fake.url(f"/upload/{file_id}"), "file_id": file_id})
+    if method == "files.completeUploadExternal":
+        files = _as_list(call.args.get("files"))
+        return web.json_response({"ok": True, "files": [{"id": f.get("id"), "title": f.get("title")} for f in files]})
+    return response
+
+
+async def upload(fake: FakeSlack, request: web.Request) -> web.Response:
+    fake.history.uploads[request.match_info["file_id"]] = await request.read()
+    return web.Response(text="OK - 0")
+
+
+def _as_list(value: Any) -> list[dict[str, Any]]:
+    return json.loads(value) if isinstance(value, str) else list(value or [])
+
+
 class CheckedServer(TestServer):
     """Closing it fails the test that made Tally send Slack something it would refuse."""
 
@@ -216,7 +277,8 @@ def _as_dict(value: Any) -> dict[str, Any]:
 async def start_fake_slack() -> FakeSlack:
     fake = FakeSlack()
     app = web.Application()
-    app.router.add_route("*", "/api/{method}", fake.api)
+    app.router.add_route("*", "/api/{method}", functools.partial(faulty_api, fake))
+    app.router.add_post("/upload/{file_id}", functools.partial(upload, fake))
     app.router.add_post("/respond/{key}", fake.respond)
     app.router.add_get("/socket", fake.socket)
     fake.server = CheckedServer(app, fake, host="127.0.0.1")
