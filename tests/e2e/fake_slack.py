@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import itertools
+import time
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -126,12 +127,12 @@ class FakeSlack:
             return {
                 "ok": True,
                 "channel": args.get("channel"),
-                "ts": args.get("ts") or f"1700000000.{next(self._ts):06d}",
+                "ts": args.get("ts") or f"{int(time.time())}.{next(self._ts):06d}",
             }
         if method == "chat.postEphemeral":
             if args.get("channel") in self.not_in_channel:
                 return {"ok": False, "error": "not_in_channel"}
-            return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
+            return {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
         if method == "conversations.open":
             user = str(args.get("users") or args.get("user") or "").split(",")[0]
             return {"ok": True, "channel": {"id": f"D{user}"}}
