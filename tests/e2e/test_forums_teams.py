@@ -56,3 +56,18 @@ async def test_forum_settings_shown_in_teams_name_this_conversation(teams):
     shown = everything_sent(teams.connector)
     assert "this conversation" in shown and "first Tuesday of the month" in shown
     assert "/tally" not in shown  # spelled as Teams spells it
+
+
+async def test_long_names_and_many_unknown_areas_stay_within_the_card_schema(teams):
+    await install(teams)
+    fake = teams.connector
+    await post(teams, channel_message(fake, "problem Something went wrong #benefits", "1700000000305", ALICE))
+    missing = " ".join(f"#missing-{n}-{'y' * 80}" for n in range(60))
+    await post(teams, channel_message(fake, f"tally forum new Board {missing}", "1700000000306", ALICE))
+    name = "A forum & <its> *name* " + "w" * 50
+    await post(teams, channel_message(fake, f"tally forum new {name} #benefits", "1700000000307", ALICE))
+    await post(teams, channel_message(fake, f"tally forum {'z' * 59} here", "1700000000308", ALICE))
+    await post(teams, channel_message(fake, "tally forum", "1700000000309", BOB))
+    shown = everything_sent(fake)
+    assert "no process areas" in shown and "no forum" in shown and "Benefits" in shown
+    assert teams.count("select count(*) from forum") == 2
