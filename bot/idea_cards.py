@@ -60,7 +60,9 @@ def decision_text(idea: Idea) -> str:
     if idea.decision is None:
         return "not decided yet"
     when = f" on {idea.decided_at.date().isoformat()}" if idea.decided_at else ""
-    review = f"; review on {idea.review_on.isoformat()}" if idea.review_on and idea.decision is Decision.EXPERIMENT else ""
+    review = (
+        f"; review on {idea.review_on.isoformat()}" if idea.review_on and idea.decision is Decision.EXPERIMENT else ""
+    )
     return f"{DECIDED[idea.decision]}{when}{review}: {idea.decision_reason}"
 
 
@@ -78,7 +80,9 @@ def estimate_text(view: IdeaView, ws: Workspace) -> str:
     idea, result = view.idea, view.estimate(ws)
     if result is None:
         return f"none yet (/idea estimate I{idea.number} reduction=40% cost=2000)"
-    payback = f"pays back in {plural(result.payback_weeks, 'week')}" if result.payback_weeks is not None else "no saving"
+    payback = (
+        f"pays back in {plural(result.payback_weeks, 'week')}" if result.payback_weeks is not None else "no saving"
+    )
     return (
         f"{idea.reduction_pct.normalize():f}% fewer, {format_money(idea.cost if idea.cost is not None else Decimal(0), ws.currency)} to do: "  # type: ignore[union-attr]
         f"saves {format_money(result.annual_saving, ws.currency)} a year, ROI {format_roi(result.roi)}, {payback}; "
@@ -88,8 +92,10 @@ def estimate_text(view: IdeaView, ws: Workspace) -> str:
 
 def idea_fields(view: IdeaView, ws: Workspace) -> tuple[Field, ...]:
     idea = view.idea
-    proposer = Field("Proposed by", "anonymous") if idea.proposer_id is None else Field(
-        "Proposed by", "a colleague", user_id=idea.proposer_id
+    proposer = (
+        Field("Proposed by", "anonymous")
+        if idea.proposer_id is None
+        else Field("Proposed by", "a colleague", user_id=idea.proposer_id)
     )
     fields = [
         proposer,

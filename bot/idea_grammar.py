@@ -297,7 +297,9 @@ def _setting(name: str, raw: str) -> str:
         except InvalidOperation:
             cost = Decimal(-1)
         if not cost.is_finite() or not 0 <= cost <= 100_000:
-            raise BadInput(f"'{raw}' isn't an hourly cost.", "Give the cost of an hour of staff time, e.g. 30 or 31.50.")
+            raise BadInput(
+                f"'{raw}' isn't an hourly cost.", "Give the cost of an hour of staff time, e.g. 30 or 31.50."
+            )
         return str(cost.quantize(Decimal("0.01")))
     if name == "currency":
         if len(raw) != 3 or not raw.isalpha():

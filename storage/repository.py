@@ -344,8 +344,6 @@ class SqlOccurrences(ports.OccurrenceRepository):
         return int(result.rowcount or 0)
 
 
-
-
 class SqlAudit(ports.AuditRepository):
     def __init__(self, session: Session) -> None:
         self.session = session

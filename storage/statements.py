@@ -49,7 +49,9 @@ AREA_BY_SLUG = select(A.c.id, A.c.workspace_id, A.c.name, A.c.slug).where(
 )
 
 PROBLEM_COLUMNS = tuple(P.c)
-PROBLEM_BY_NUMBER = select(*PROBLEM_COLUMNS).where(P.c.workspace_id == bindparam("ws"), P.c.number == bindparam("number"))
+PROBLEM_BY_NUMBER = select(*PROBLEM_COLUMNS).where(
+    P.c.workspace_id == bindparam("ws"), P.c.number == bindparam("number")
+)
 INSERT_PROBLEM = insert(P).returning(P.c.id)
 
 _OPEN = ("open", "investigating")

@@ -285,9 +285,7 @@ def fallback_text(reply: Reply) -> str:
 
 
 def home_view(reply: Reply) -> dict:
-    head = [
-        _section(f"*{escaped(reply.text, SECTION_TEXT - 2)}*" if reply.text.strip() else EMPTY, BlockId.HOME_INTRO)
-    ]
+    head = [_section(f"*{escaped(reply.text, SECTION_TEXT - 2)}*" if reply.text.strip() else EMPTY, BlockId.HOME_INTRO)]
     tail = _footer(reply.footer, block_id=None)
     body = _body(reply.lines, reply.sections, VIEW_BLOCKS - len(head) - len(tail), None)
     return {"type": "home", "blocks": head + body + tail}

@@ -154,7 +154,9 @@ def idea_modal(form: IdeaForm, private_metadata: str = "") -> dict:
         },
         _input(IdeaField.TEXT, wording.IDEA_LABELS[IdeaField.TEXT], text, optional=False),
         _input(IdeaField.FIXES, wording.IDEA_LABELS[IdeaField.FIXES], fixes, hint=wording.FIXES_HINT),
-        _input(IdeaField.OPTIONS, wording.IDEA_LABELS[IdeaField.OPTIONS], _checkboxes(form, IdeaField.OPTIONS, options)),
+        _input(
+            IdeaField.OPTIONS, wording.IDEA_LABELS[IdeaField.OPTIONS], _checkboxes(form, IdeaField.OPTIONS, options)
+        ),
     ]
     return {
         "type": "modal",

@@ -121,7 +121,9 @@ class Outbox:
             return
         try:
             text = COULD_NOT_SEND.format(error=_error(exc))
-            await self.respond(where.response_url, {"response_type": "ephemeral", "replace_original": False, "text": text})
+            await self.respond(
+                where.response_url, {"response_type": "ephemeral", "replace_original": False, "text": text}
+            )
         except (SlackApiError, aiohttp.ClientError, TimeoutError):
             log.warning("could not tell the person that Slack refused the answer")
 
@@ -197,6 +199,3 @@ def _error(exc: Exception) -> str:
     if isinstance(exc, SlackApiError):
         return str(exc.response.get("error"))
     return type(exc).__name__
-
-
-

@@ -60,4 +60,6 @@ class TeamsOutbox:
         reference = await asyncio.to_thread(self.conversations.any_service_reference, "teams", workspace.external_id)
         if reference is None:
             raise NotDeliverable(f"Tally has no conversation in tenant {workspace.external_id} to reach people from")
-        await self.personal(reference["serviceUrl"], workspace.external_id, reference.get("bot") or {}, reply.recipient, card)
+        await self.personal(
+            reference["serviceUrl"], workspace.external_id, reference.get("bot") or {}, reply.recipient, card
+        )

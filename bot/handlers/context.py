@@ -34,7 +34,9 @@ def workspace(ctx: Context, ref: c.WorkspaceRef) -> Workspace:
         return ctx.uow.workspaces.get_or_create(ref.platform, ref.external_id, ctx.defaults)
     found = ctx.uow.workspaces.find(ref.platform, ref.external_id)
     d = ctx.defaults
-    return found or Workspace(0, ref.platform, ref.external_id, hourly_cost=d.hourly_cost, currency=d.currency, timezone=d.timezone)
+    return found or Workspace(
+        0, ref.platform, ref.external_id, hourly_cost=d.hourly_cost, currency=d.currency, timezone=d.timezone
+    )
 
 
 def today(ctx: Context, ws: Workspace) -> date:
@@ -131,7 +133,9 @@ def owners_only(ctx: Context, ws: Workspace, cmd: c.Command, doing: str) -> Repl
     if is_admin(ctx, ws, cmd.actor):
         return None
     owners = sorted(ctx.uow.workspaces.owners(ws.id))
-    who = ", ".join(owners) if owners else "nobody yet: a workspace admin can add owners with /tally owners add @someone"
+    who = (
+        ", ".join(owners) if owners else "nobody yet: a workspace admin can add owners with /tally owners add @someone"
+    )
     audit(ctx, ws, "refused", doing, cmd.actor.user_id, command=type(cmd).__name__)
     return Reply(
         text=f"Only the forum's owners can {doing}.\nAsk one of them ({who}), or a workspace admin.",

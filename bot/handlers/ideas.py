@@ -129,7 +129,9 @@ def held_idea(value: str, cmd: c.Command) -> tuple[int, c.ProposeIdea]:
             skip_duplicate_check=True,
         )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise BadInput("That button's details were damaged, so nothing was stored.", "Propose it again with /idea.") from exc
+        raise BadInput(
+            "That button's details were damaged, so nothing was stored.", "Propose it again with /idea."
+        ) from exc
     if not 0 < len(idea.text) <= 1000 or not all(0 < n < 10**9 for n in idea.problems):
         raise BadInput("That button's details were damaged, so nothing was stored.", "Propose it again with /idea.")
     return match, idea
@@ -147,7 +149,9 @@ def show_idea(cmd: c.ShowIdea, ctx: Context) -> Reply:
         Section("Evidence", tuple(e.text for e in evidence), f"None yet: /idea evidence I{idea.number} <what you saw>"),
         Section(
             "History",
-            tuple(f"{h.at.date().isoformat() if h.at else ''} {h.before} → {h.after}: {h.reason}".strip() for h in history),
+            tuple(
+                f"{h.at.date().isoformat() if h.at else ''} {h.before} → {h.after}: {h.reason}".strip() for h in history
+            ),
             "Proposed; nothing decided yet.",
         ),
     )
@@ -286,7 +290,9 @@ def decide_idea(cmd: c.DecideIdea, ctx: Context) -> Reply:
     idea.decision, idea.decided_by, idea.decided_at = decision, cmd.actor.user_id, now
     if decision is Decision.EXPERIMENT:
         idea.review_on = (
-            resolve_future(ctx, ws, cmd.review) if cmd.review else today(ctx, ws) + timedelta(days=EXPERIMENT_REVIEW_DAYS)
+            resolve_future(ctx, ws, cmd.review)
+            if cmd.review
+            else today(ctx, ws) + timedelta(days=EXPERIMENT_REVIEW_DAYS)
         )
     ctx.uow.ideas.save(idea)
     assert idea.id is not None
@@ -311,7 +317,10 @@ def merge_ideas(cmd: c.MergeIdeas, ctx: Context) -> Reply:
     if cmd.source == cmd.target:
         raise Conflict(f"I{cmd.source} can't be merged into itself.", "Name two different ideas.")
     first, second = sorted((cmd.source, cmd.target))  # both locked, always in the same order
-    locked = {n: _locked(ctx, ws, _open(ctx, ws, n, "be merged" if n == cmd.source else "take a merge")) for n in (first, second)}
+    locked = {
+        n: _locked(ctx, ws, _open(ctx, ws, n, "be merged" if n == cmd.source else "take a merge"))
+        for n in (first, second)
+    }
     source, target = locked[cmd.source], locked[cmd.target]
     assert source.id is not None and target.id is not None
     if target.decision not in (None, Decision.PARK):
@@ -328,7 +337,9 @@ def merge_ideas(cmd: c.MergeIdeas, ctx: Context) -> Reply:
     ctx.uow.ideas.add_change(IdeaChange(ws.id, source.id, cmd.actor.user_id, "open", f"merged into I{target.number}"))
     audit(ctx, ws, "idea.merged", f"I{source.number}", cmd.actor.user_id, into=target.number, moved=moved)
     what = f"merged into {idea_title(target)}, where your vote now counts"
-    ctx.record(IdeaChanged(cmd.ws, source.number, source.title, what, "", source.proposer_id, voters, cmd.actor.user_id))
+    ctx.record(
+        IdeaChanged(cmd.ws, source.number, source.title, what, "", source.proposer_id, voters, cmd.actor.user_id)
+    )
     footer = f"Merged I{source.number} into I{target.number}: {moved} votes moved, one per person."
     return card(ctx, ws, target, Target.CONVERSATION, footer=footer)
 
@@ -349,7 +360,9 @@ def show_agenda(cmd: c.ShowAgenda, ctx: Context) -> Reply:
 
     views.sort(key=rank)
     if not views:
-        return Reply(text="The forum's agenda is empty: no idea is at improve and waiting for a decision.", kind=ReplyKind.LIST)
+        return Reply(
+            text="The forum's agenda is empty: no idea is at improve and waiting for a decision.", kind=ReplyKind.LIST
+        )
     sections = []
     for place, view in enumerate(views, start=1):
         idea = view.idea
@@ -374,7 +387,11 @@ def remind_reviews(cmd: c.RemindReviews, ctx: Context) -> Reply:
         owners = tuple(sorted(ctx.uow.workspaces.owners(ws.id) | ({idea.decided_by} if idea.decided_by else set())))
         if not owners or not ctx.uow.reviews.claim(ws.id, idea.id, idea.review_on):
             continue  # nobody to tell yet: it stays due until there is
-        ctx.record(ExperimentReviewDue(c.WorkspaceRef(ws.platform, ws.external_id), idea.number, idea.title, idea.review_on, owners))
+        ctx.record(
+            ExperimentReviewDue(
+                c.WorkspaceRef(ws.platform, ws.external_id), idea.number, idea.title, idea.review_on, owners
+            )
+        )
         audit(ctx, ws, "idea.review_reminder", f"I{idea.number}", None, owners=len(owners))
         reminded += 1
     return Reply(text=f"{reminded} review reminders sent.")

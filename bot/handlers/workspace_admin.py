@@ -34,7 +34,11 @@ def manage_owners(cmd: c.ManageOwners, ctx: Context) -> Reply:
             )
         if not ctx.uow.workspaces.remove_owner(ws.id, cmd.user_id):
             audit(ctx, ws, "refused", "remove an owner", cmd.actor.user_id, user=cmd.user_id)
-            return Reply(text=f"{cmd.user_id} isn't an owner, so nothing changed.", kind=ReplyKind.ERROR, footer="/tally owners lists them.")
+            return Reply(
+                text=f"{cmd.user_id} isn't an owner, so nothing changed.",
+                kind=ReplyKind.ERROR,
+                footer="/tally owners lists them.",
+            )
         text = f"{cmd.user_id} is no longer a Tally owner."
     audit(ctx, ws, f"owner.{cmd.change}", cmd.user_id, cmd.actor.user_id)
     return Reply(text=text)
@@ -68,10 +72,14 @@ def record_demand(cmd: c.RecordDemand, ctx: Context) -> Reply:
     this_week = week_start(today(ctx, ws), ws.week_start)
     week = cmd.week or this_week
     if week > this_week:
-        raise BadInput(f"The week of {week.isoformat()} hasn't started yet.", "Record demand for this week or an earlier one.")
+        raise BadInput(
+            f"The week of {week.isoformat()} hasn't started yet.", "Record demand for this week or an earlier one."
+        )
     area = ctx.uow.areas.by_slug(ws.id, slugify(cmd.area)) or ctx.uow.areas.add(ws.id, cmd.area, slugify(cmd.area))
     before = ctx.uow.demand.record(ws.id, area.id, week, cmd.total)
-    audit(ctx, ws, "demand.recorded", area.slug, cmd.actor.user_id, week=week.isoformat(), total=cmd.total, before=before)
+    audit(
+        ctx, ws, "demand.recorded", area.slug, cmd.actor.user_id, week=week.isoformat(), total=cmd.total, before=before
+    )
     iso = week.isocalendar()
     said = f"Recorded {cmd.total:,} contacts or cases in {area.name} for the week of {week.isoformat()} ({iso.year}-W{iso.week:02d})."
     return Reply(text=said + (f" It replaces {before:,}." if before is not None else ""))

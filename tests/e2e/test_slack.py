@@ -113,7 +113,9 @@ async def test_invalid_view_submission_gets_inline_errors_and_stores_nothing(tal
 async def test_retried_view_submission_is_stored_once(tally):
     payload = tally.slack.payload("view_submission")
     await tally.slack.interact(payload)
-    await tally.slack.interact(payload, retry=True, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+    await tally.slack.interact(
+        payload, retry=True, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    )
     assert tally.count("select count(*) from problem") == 1
     assert tally.count("select sum(count) from occurrence") == 17
 

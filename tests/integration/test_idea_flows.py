@@ -314,7 +314,11 @@ def test_demand_is_kept_per_area_and_week_on_both_databases(bus, engine):
 
     ws = commands_.WorkspaceRef(Platform.CONSOLE, "demand")
     alice = commands_.Actor("alice")
-    for line in ("tally demand #benefits 1200 2026-W46", "tally demand #benefits 1300 2026-W46", "tally demand #housing 40"):
+    for line in (
+        "tally demand #benefits 1200 2026-W46",
+        "tally demand #benefits 1300 2026-W46",
+        "tally demand #housing 40",
+    ):
         assert bus.handle(parse_line(line, ws, alice)).kind.value != "error"
     with SqlUnitOfWorkFactory(engine)(write=False) as uow:
         workspace_id = uow.workspaces.find(Platform.CONSOLE, "demand").id  # type: ignore[union-attr]

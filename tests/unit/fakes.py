@@ -64,9 +64,7 @@ class FakeWorkspaces(ports.WorkspaceRepository):
         self.data = data
 
     def find(self, platform: Platform, external_id: str) -> Workspace | None:
-        return next(
-            (w for w in self.data.workspaces if w.platform == platform and w.external_id == external_id), None
-        )
+        return next((w for w in self.data.workspaces if w.platform == platform and w.external_id == external_id), None)
 
     def get_or_create(self, platform: Platform, external_id: str, defaults: WorkspaceDefaults) -> Workspace:
         for ws in self.data.workspaces:
@@ -299,7 +297,9 @@ class FakeIdeas(ports.IdeaRepository):
         wanted = None if stages is None else {Stage(s) for s in stages}
         return self._listed(
             workspace_id,
-            lambda i: (wanted is None or i.stage in wanted) and (decided is None or (i.decision is not None) == decided),
+            lambda i: (
+                (wanted is None or i.stage in wanted) and (decided is None or (i.decision is not None) == decided)
+            ),
             limit,
         )
 
@@ -371,9 +371,7 @@ class FakeIdeas(ports.IdeaRepository):
         self.data.idea_changes.append(stored)
 
     def changes(self, workspace_id: int, idea_id: int) -> list[IdeaChange]:
-        return [
-            copy.copy(c) for c in self.data.idea_changes if (c.workspace_id, c.idea_id) == (workspace_id, idea_id)
-        ]
+        return [copy.copy(c) for c in self.data.idea_changes if (c.workspace_id, c.idea_id) == (workspace_id, idea_id)]
 
     def for_user(self, workspace_id: int, user_id: str, limit: int = 10) -> list[Idea]:
         voted = {i for ws, i, u in self.data.votes if (ws, u) == (workspace_id, user_id)}

@@ -41,7 +41,10 @@ def test_for_inside_the_text_stays_text():
         ("list improve", c.ListIdeas(ws=WS, actor=ALICE, which="improve")),
         ("list", c.ListIdeas(ws=WS, actor=ALICE, which="open")),
         ("evidence I3 Six callers today", c.AddEvidence(ws=WS, actor=ALICE, number=3, text="Six callers today")),
-        ("insight I3 Letters go second class", c.RecordRootCause(ws=WS, actor=ALICE, number=3, text="Letters go second class")),
+        (
+            "insight I3 Letters go second class",
+            c.RecordRootCause(ws=WS, actor=ALICE, number=3, text="Letters go second class"),
+        ),
         ("move I3 improve", c.MoveIdea(ws=WS, actor=ALICE, number=3, stage="improve")),
         ("merge I4 into I3", c.MergeIdeas(ws=WS, actor=ALICE, source=4, target=3)),
     ],

@@ -245,7 +245,6 @@ async def test_an_experiment_due_for_review_reminds_the_owners_once(data, told):
     assert "due for review on 2026-12-01" in reminder.text and "/idea" not in reminder.text  # console spelling
 
 
-
 async def test_anon_before_the_problems_still_keeps_the_proposer_out(forum, data):
     await say(forum, "problem Letters not received")
     (card,) = await say(forum, "idea Email the decision letter anon for #1", actor=c.Actor("whistle"))
