@@ -13,6 +13,7 @@ from bot.replies import Button, Reply, Target
 from storage.model import Platform
 
 DEFAULT_WORKSPACE = "console"
+CONVERSATION = "console"  # the console is one conversation: a forum's digest can be sent 'here'
 FORM_HINT = "Forms are for Slack and Teams; here, write it in one line (try 'help' or 'idea help')."
 
 
@@ -57,8 +58,10 @@ class ConsoleSession:
         stripped = line.strip()
         if stripped.isdigit() and self.buttons and 1 <= int(stripped) <= len(self.buttons):
             button = self.buttons[int(stripped) - 1]
-            return inputs.Pressed(self.ws, self.actor, action=button.action, value=button.value)
-        return inputs.Typed(self.ws, self.actor, text=line)
+            return inputs.Pressed(
+                self.ws, self.actor, action=button.action, value=button.value, conversation=CONVERSATION
+            )
+        return inputs.Typed(self.ws, self.actor, text=line, conversation=CONVERSATION)
 
     async def say(self, line: str) -> Outcome:
         outcome = await self.core.handle(self.input_for(line))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -13,6 +13,7 @@ from bot.errors import AlreadyDelivered, TallyError, reply_for_error
 from bot.handlers.buttons import press_button
 from bot.handlers.context import Context
 from bot.handlers.forms import open_capture_form, submit_capture_form
+from bot.handlers.forums import add_forum, change_forum, show_forums
 from bot.handlers.home import show_home
 from bot.handlers.ideas import (
     add_evidence,
@@ -84,7 +85,11 @@ HANDLERS: dict[type[c.Command], Callable[[c.Command, Context], Replies]] = {  # 
     c.RemindReviews: remind_reviews,
     c.ChangeSetting: change_setting,
     c.RecordDemand: record_demand,
+    c.ShowForums: show_forums,
+    c.AddForum: add_forum,
+    c.ChangeForum: change_forum,
 }
+NOT_YET = "That isn't something Tally can do yet here."
 
 
 @dataclass(frozen=True)
@@ -110,7 +115,10 @@ class MessageBus:
         uow_factory: Callable[..., UnitOfWork],
         defaults: WorkspaceDefaults | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        handlers: Mapping[type, Callable] | None = None,
     ) -> None:
+        """`handlers` are added over HANDLERS (or replace one): commands whose handlers live outside bot/."""
+        self.handlers: dict[type, Callable] = {**HANDLERS, **(handlers or {})}
         self.uow_factory = uow_factory
         self.defaults = defaults or WorkspaceDefaults()
         self.clock = clock
@@ -119,9 +127,13 @@ class MessageBus:
         """One unit of work: the handler builds its replies inside it, then it commits (writes only)."""
         started = time.perf_counter()
         name = type(command).__name__
+        handler = self.handlers.get(type(command))
+        if handler is None:
+            log.warning("no handler for %s", name)
+            return Result((Reply(text=NOT_YET, kind=ReplyKind.ERROR, footer="/tally help lists what Tally can do."),))
         try:
             with self.uow_factory(write=command.writes) as uow:
-                replies = HANDLERS[type(command)](command, Context(uow, self.clock(), self.defaults, command.writes))
+                replies = handler(command, Context(uow, self.clock(), self.defaults, command.writes))
                 if command.writes:
                     uow.commit()
                 events = tuple(uow.collect_events())

@@ -249,3 +249,46 @@ class RecordDemand(Command):
     area: str = ""
     total: int = 0
     week: date | None = None  # the Monday of an ISO week; None: this week
+
+
+# --- the workspace's forums and their digests ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShowForums(Command):
+    """`/tally forum [<slug>]`: the forums (or one), what they cover, where and when their digests go."""
+
+    writes = False
+    forum: str | None = None  # a slug; None: every forum
+    conversation: str = ""  # where it was asked (the core fills it in), shown as "this conversation"
+
+
+@dataclass(frozen=True)
+class AddForum(Command):
+    """`/tally forum new <name> #area [#area …]`."""
+
+    name: str = ""
+    areas: tuple[str, ...] = ()  # area names as typed (#benefits -> "Benefits")
+    requires_admin = True
+
+
+@dataclass(frozen=True)
+class ChangeForum(Command):
+    """`/tally forum [<slug>] here | schedule <day> <HH:MM> | meets <first|…|last>-<day>`."""
+
+    forum: str | None = None  # a slug; None: the workspace's first forum
+    setting: str = ""  # here, schedule, meets
+    digest_day: int = 0  # schedule: 0 = Monday, as datetime.weekday()
+    digest_time: str = ""  # schedule: HH:MM, 24-hour
+    meets: str = ""  # meets: e.g. first-tue
+    conversation: str = ""  # here: where it was typed (the core fills it in, once the platform says it will do)
+    requires_admin = True
+
+
+@dataclass(frozen=True)
+class PreviewDigest(Command):
+    """`/tally digest [forum <slug>] [week YYYY-Www]`: the forum's weekly digest, shown only to who asked."""
+
+    writes = False
+    forum: str | None = None  # a slug; None: the workspace's first forum
+    week: str | None = None  # an ISO week as 2026-W47; None: the last complete week

@@ -44,6 +44,10 @@ NOT_ANONYMOUS_HERE = {  # where a platform can't post an anonymous card apart fr
         "under your name. Report it in your personal chat with Tally instead, where nobody else sees it."
     ),
 }
+CANT_CHECK_DIGESTS = "Tally couldn't check that it can post digests here, so nothing changed. Try again in a minute."
+NO_CONVERSATION = (
+    "Tally can't tell which conversation this is, so nothing changed: type it in the channel the digest should go to."
+)
 IDEA_WORDS = (("anonymous report", "anonymous idea"), ("report it", "propose it"), ("Report it", "Propose it"))
 
 
@@ -160,6 +164,13 @@ class Core:
                 for report, idea in IDEA_WORDS:
                     text = text.replace(report, idea)
             return Reply(text=text, kind=ReplyKind.ERROR, anonymous=True)  # answers the anonymous option
+        if isinstance(command, c.ShowForums | c.ChangeForum):
+            command = replace(command, conversation=done.conversation)
+        if isinstance(command, c.ChangeForum) and command.setting == "here":
+            if not done.conversation:
+                return Reply(text=NO_CONVERSATION, kind=ReplyKind.ERROR)
+            if problem := await _ask_why(lambda: platform.digest_problem(), CANT_CHECK_DIGESTS):
+                return Reply(text=problem, kind=ReplyKind.ERROR)
         return command
 
     def _outcome(self, done: i.Input, result: Result) -> Outcome:
@@ -176,6 +187,15 @@ async def _ask(question: Coroutine[Any, Any, bool]) -> bool:
     except Exception:  # noqa: BLE001 - the platform's failure must not stop the person getting an answer
         log.warning("the platform could not answer the core's question; taking it as no", exc_info=True)
         return False
+
+
+async def _ask_why(question: Callable[[], Coroutine[Any, Any, str]], failed: str) -> str:
+    """Empty ("") when the platform says yes; its reason when it says no; `failed` when it can't answer in time."""
+    try:
+        return str(await asyncio.wait_for(question(), ASK_TIMEOUT) or "")
+    except Exception:  # noqa: BLE001 - the platform's failure must not stop the person getting an answer
+        log.warning("the platform could not answer the core's question; taking it as no", exc_info=True)
+        return failed
 
 
 def to_command(done: i.Input, delivery: str | None) -> c.Command | Reply:

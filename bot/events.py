@@ -43,3 +43,11 @@ class ExperimentReviewDue:
     title: str
     review_on: date
     owners: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ScheduleChanged:
+    """A forum was added, or its digest destination, schedule or meeting cadence changed, or the workspace's
+    timezone: the scheduler rebuilds the workspace's jobs. Nobody is messaged."""
+
+    ws: WorkspaceRef

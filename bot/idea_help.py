@@ -16,6 +16,15 @@ MERGE_USAGE = "/idea merge <id> into <id>   e.g. /idea merge I4 into I3"
 OWNERS_USAGE = "/tally owners   /tally owners add @someone   /tally owners remove @someone"
 SETTINGS_USAGE = "/tally settings [hourly-cost 30 | currency GBP | timezone Europe/London]"
 DEMAND_USAGE = "/tally demand #area <total contacts or cases> [YYYY-Www]   e.g. /tally demand #benefits 1200 2026-W47"
+FORUM_SHOW_USAGE = "/tally forum [<slug>]         the forums: their areas, where and when digests go, when they meet"
+FORUM_NEW_USAGE = "/tally forum new <name> #area [#area …]   e.g. /tally forum new Benefits forum #benefits #appeals"
+FORUM_HERE_USAGE = "/tally forum [<slug>] here    the forum's weekly digest goes to this channel or conversation"
+FORUM_SCHEDULE_USAGE = "/tally forum [<slug>] schedule <mon…sun> <HH:MM>   e.g. /tally forum schedule mon 09:00"
+FORUM_MEETS_USAGE = (
+    "/tally forum [<slug>] meets <first|second|third|fourth|last>-<mon…sun>   e.g. /tally forum meets first-tue"
+)
+FORUM_USAGE = "\n".join([FORUM_SHOW_USAGE, FORUM_NEW_USAGE, FORUM_HERE_USAGE, FORUM_SCHEDULE_USAGE, FORUM_MEETS_USAGE])
+DIGEST_USAGE = "/tally digest [forum <slug>] [week YYYY-Www]   the weekly digest, shown only to you; e.g. /tally digest week 2026-W47"
 
 IDEA_HELP = "\n".join(
     [
@@ -40,6 +49,9 @@ TALLY_HELP = "\n".join(
         "/problem help                 capturing problems",
         "/idea help                    ideas, votes and the forum's decisions",
         "/tally agenda                 the ideas ready for the forum, ranked by return then votes",
+        DIGEST_USAGE,
+        FORUM_USAGE,
+        "    without a <slug>, forum commands act on the first forum; owners add forums and change them",
         OWNERS_USAGE,
         SETTINGS_USAGE,
         DEMAND_USAGE,

@@ -14,6 +14,9 @@ class Input:
     ws: WorkspaceRef
     actor: Actor
     delivery_id: str | None = None  # the platform's own id for this delivery; the core hashes it before use
+    # The channel or conversation it came from (Slack: the channel id; Teams: the conversation id without
+    # ';messageid='; the console: "console"); "" where there is none (Slack's home tab).
+    conversation: str = field(default="", kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,11 @@ class Platform(Protocol):
         """Can Tally post a message into the conversation this came from?"""
         ...
 
+    async def digest_problem(self) -> str:
+        """Empty ("") when Tally can post a forum's digests (messages and files) into the conversation this came from;
+        otherwise why not, and what to do about it."""
+        ...
+
 
 class Trusting:
     """For surfaces with nothing to ask (the console, Teams): the actor's own flag, and yes."""
@@ -81,3 +89,6 @@ class Trusting:
 
     async def can_post_here(self) -> bool:
         return True
+
+    async def digest_problem(self) -> str:
+        return ""

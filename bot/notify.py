@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.commands import WorkspaceRef
 from bot.events import ExperimentReviewDue, IdeaChanged, ProblemStatusChanged
@@ -68,22 +68,40 @@ class Dispatcher:
 
     def __init__(self, notifiers: Mapping[Platform, Notifier] | None = None) -> None:
         self.notifiers = dict(notifiers or {})
+        self.listeners: list[tuple[type, Callable[[Any], Awaitable[None]]]] = []
 
     def register(self, platform: Platform, notifier: Notifier) -> None:
         self.notifiers[platform] = notifier
 
+    def listen(self, event_type: type, callback: Callable[[Any], Awaitable[None]]) -> None:
+        """`await callback(event)` for every committed event of `event_type` (or a subclass), after its
+        notifications; a failing listener is logged and never stops the rest."""
+        self.listeners.append((event_type, callback))
+
     async def dispatch(self, events: Iterable[object]) -> None:
         for event in events:
-            ws: WorkspaceRef = event.ws  # type: ignore[attr-defined]
-            notifier = self.notifiers.get(ws.platform)
-            for reply in notifications(event):
-                if notifier is None:
-                    log.info("no notifier for %s: a %s notification was not sent", ws.platform, type(event).__name__)
-                    continue
-                reply = replace(reply, text=spell(reply.text, Platform(ws.platform)))
-                try:
-                    await notifier.send(ws, reply)
-                except NotDeliverable as exc:
-                    log.info("notification not delivered: %s", exc)
-                except Exception:  # noqa: BLE001 - a platform failure must not stop the other notifications
-                    log.exception("notification failed on %s", ws.platform)
+            await self._notify(event)
+            for event_type, callback in self.listeners:
+                if isinstance(event, event_type):
+                    try:
+                        await callback(event)
+                    except Exception:  # noqa: BLE001 - one listener's failure must not stop the others
+                        log.exception("a listener for %s failed", type(event).__name__)
+
+    async def _notify(self, event: object) -> None:
+        replies = notifications(event)
+        if not replies:
+            return
+        ws: WorkspaceRef = event.ws  # type: ignore[attr-defined]
+        notifier = self.notifiers.get(ws.platform)
+        for reply in replies:
+            if notifier is None:
+                log.info("no notifier for %s: a %s notification was not sent", ws.platform, type(event).__name__)
+                continue
+            reply = replace(reply, text=spell(reply.text, Platform(ws.platform)))
+            try:
+                await notifier.send(ws, reply)
+            except NotDeliverable as exc:
+                log.info("notification not delivered: %s", exc)
+            except Exception:  # noqa: BLE001 - a platform failure must not stop the other notifications
+                log.exception("notification failed on %s", ws.platform)

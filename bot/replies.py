@@ -33,6 +33,7 @@ class Field:
     label: str
     value: str  # as plain text; where `user_id` is set, what to show on platforms that can't mention
     user_id: str | None = None  # a person: Slack shows a mention instead of the value
+    channel_id: str | None = None  # a Slack channel: Slack shows a link to it instead of the value
 
 
 MAX_BUTTON_VALUE = 2000  # the smallest platform limit (Slack's button value)

@@ -26,7 +26,28 @@ from .outbox import Outbox, Where, ephemeral
 log = logging.getLogger("tally.slack")
 BOLT_APP_NAME = "slack_bolt.tally"
 
-BOT_SCOPES = ["commands", "chat:write", "chat:write.public", "users:read", "channels:read", "groups:read"]
+BOT_SCOPES = [
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "users:read",
+    "channels:read",
+    "groups:read",
+    "files:write",  # the digest's chart
+    "channels:history",  # the digest job looks for a digest it already posted
+    "groups:history",
+]
+NEEDS_INVITE = "Tally isn't in this channel, so it can't post the forum's digest here. Invite Tally with /invite @Tally first, then try again."
+NOT_A_CHANNEL = (
+    "A forum's digest goes to a channel, not a direct message: type it in the channel the digest should go to."
+)
+NEEDS_FILES_WRITE = (
+    "Tally can't post the digest's chart here: its Slack app was installed without the files:write permission. "
+    "Ask a Slack admin to reinstall Tally (which grants files:write), then try again."
+)
+CANT_SEE_CHANNEL = (
+    "Tally couldn't look at this channel, so nothing changed. Invite Tally with /invite @Tally first, then try again."
+)
 ADMIN_CACHE_SECONDS = 300
 FORM_ERROR_LIMIT = 150
 
@@ -76,6 +97,36 @@ class SlackAsks(inputs.Platform):
         hidden = info.get("is_private") or info.get("is_im") or info.get("is_mpim")
         return bool(info.get("is_member") or not hidden)
 
+    async def digest_problem(self) -> str:
+        """Digests post a message and upload a file (files_upload_v2), which needs Tally in the channel, not
+        just chat:write.public; and files:write, read from the scopes Slack says the token has."""
+        if not self.channel:
+            return NOT_A_CHANNEL
+        try:
+            response = await self.client.conversations_info(channel=self.channel)
+        except SlackApiError as exc:
+            if exc.response.get("error") in ("channel_not_found", "not_in_channel"):
+                return NEEDS_INVITE
+            return CANT_SEE_CHANNEL
+        except aiohttp.ClientError:
+            return CANT_SEE_CHANNEL
+        info = response.get("channel")
+        if not isinstance(info, dict):
+            return CANT_SEE_CHANNEL
+        if info.get("is_im") or info.get("is_mpim"):
+            return NOT_A_CHANNEL
+        if not info.get("is_member"):
+            return NEEDS_INVITE
+        if "files:write" not in granted_scopes(response.headers):
+            return NEEDS_FILES_WRITE
+        return ""
+
+
+def granted_scopes(headers: Any) -> set[str]:
+    """The token's scopes, from the x-oauth-scopes header Slack sends with every Web API answer."""
+    found = next((str(v) for k, v in dict(headers or {}).items() if str(k).lower() == "x-oauth-scopes"), "")
+    return {s.strip() for s in found.split(",") if s.strip()}
+
 
 def error_field(form_id: FormId, error: Reply, values: dict) -> str:
     """The block an error that isn't about one field is shown on: the capture form's issue; on the idea form, the
@@ -102,6 +153,7 @@ def register(app: AsyncApp, adapter: SlackAdapter) -> None:
             f"trigger:{body.get('trigger_id')}",
             text=translate.command_text(body),
             command=(body.get("command") or "").lstrip("/"),
+            conversation=where.channel_id,
         )
         outcome = await core.handle(typed, asks(client, context, where.channel_id))
         answer = outcome.first(Target.PRIVATE)
@@ -117,6 +169,7 @@ def register(app: AsyncApp, adapter: SlackAdapter) -> None:
             translate.view_delivery_id(body, view),
             values=values,
             form=form_id,
+            conversation=where.channel_id,
         )
         outcome = await core.handle(submitted, asks(client, context, where.channel_id))
         form = outcome.first(Target.FORM)
@@ -145,6 +198,7 @@ def register(app: AsyncApp, adapter: SlackAdapter) -> None:
             f"trigger:{body.get('trigger_id')}",
             action=action.get("action_id") or "",
             value=action.get("value") or "",
+            conversation=where.channel_id,
         )
         outcome = await core.handle(pressed, asks(client, context, where.channel_id))
         await ack()
@@ -156,6 +210,7 @@ def register(app: AsyncApp, adapter: SlackAdapter) -> None:
             translate.workspace_ref(context),
             translate.actor(context),
             prefill=translate.message_text(shortcut.get("message") or {}),
+            conversation=where.channel_id,
         )
         outcome = await core.handle(opened)
         await ack()

@@ -216,6 +216,8 @@ def _field_blocks(fields: tuple[Field, ...]) -> list[dict]:
             break
         if f.user_id and re.fullmatch(r"[UW][A-Z0-9]{2,20}", f.user_id):
             text = head + f"<@{f.user_id}>"  # a Slack user id: shown as their name
+        elif f.channel_id and re.fullmatch(r"[CG][A-Z0-9]{2,20}", f.channel_id):
+            text = head + f"<#{f.channel_id}>"  # a Slack channel id: shown as a link to the channel
         else:
             text = head + escaped(f.value, room) if f.value.strip() else head.rstrip("\n") or EMPTY
         texts.append(mrkdwn(text))

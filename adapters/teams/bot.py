@@ -88,16 +88,29 @@ def with_origin(card: dict[str, Any], origin: str, seal: str) -> dict[str, Any]:
     return card
 
 
+PERSONAL_DIGEST = (
+    "A forum's digest can't go to a personal chat with Tally: use a channel or group chat. "
+    "Type it there, mentioning @Tally."
+)
+
+
 class TeamsAsks(inputs.Trusting):
     """Teams has no private way to show an anonymous report in a channel: the card would answer, in the
-    thread, the message the reporter typed under their own name. Anonymous means a personal chat."""
+    thread, the message the reporter typed under their own name. Anonymous means a personal chat.
 
-    def __init__(self, personal: bool) -> None:
+    A digest is the other way round: it goes to a channel or group chat (Tally was @mentioned there, so it can
+    post), never to someone's personal chat."""
+
+    def __init__(self, personal: bool, in_personal_chat: bool | None = None) -> None:
         super().__init__()
         self.personal = personal
+        self.in_personal_chat = personal if in_personal_chat is None else in_personal_chat
 
     async def can_post_here(self) -> bool:
         return self.personal
+
+    async def digest_problem(self) -> str:
+        return PERSONAL_DIGEST if self.in_personal_chat else ""
 
 
 @dataclass(frozen=True)
@@ -163,13 +176,14 @@ class TallyTeamsBot(ActivityHandler):
             "ws": translate.workspace_ref(activity),
             "actor": translate.actor(activity),
             "delivery_id": translate.delivery_id(activity),
+            "conversation": translate.conversation_id(activity),
         }
 
     # --- what people do ------------------------------------------------------------------------------------
     async def on_members_added_activity(self, members_added, turn_context: TurnContext) -> None:  # type: ignore[no-untyped-def]
         activity = turn_context.activity
         if any(m.id == activity.recipient.id for m in members_added):
-            await self.core.handle(inputs.Installed(translate.workspace_ref(activity), translate.actor(activity)))
+            await self.core.handle(inputs.Installed(**{**self.source(activity), "delivery_id": None}))
             await turn_context.send_activity(MessageFactory.text(WELCOME))
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
@@ -201,7 +215,7 @@ class TallyTeamsBot(ActivityHandler):
     @staticmethod
     def asks(turn: Turn) -> TeamsAsks:
         """A card's new problem goes to its origin: anonymous is fine only when that is a personal chat."""
-        return TeamsAsks(turn.personal and turn.origin == turn.here)
+        return TeamsAsks(turn.personal and turn.origin == turn.here, in_personal_chat=turn.personal)
 
     def card_input(self, activity: Activity, data: dict[str, Any]) -> inputs.Input:
         action, value = translate.button(data)
@@ -272,7 +286,7 @@ class TallyTeamsBot(ActivityHandler):
         activity = turn_context.activity
         prefill = translate.message_payload_text(activity.value or {})
         outcome = await self.core.handle(
-            inputs.OpenedForm(translate.workspace_ref(activity), translate.actor(activity), prefill=prefill)
+            inputs.OpenedForm(**{**self.source(activity), "delivery_id": None}, prefill=prefill)
         )
         form = outcome.first(Target.FORM)
         if form is None or form.form is None:

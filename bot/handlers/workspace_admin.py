@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from bot import commands as c
 from bot.errors import BadInput
+from bot.events import ScheduleChanged
 from bot.grammar import slugify
 from bot.handlers.context import Context, audit, owners_only, today, workspace
 from bot.impact import format_money, week_start
@@ -58,6 +59,7 @@ def change_setting(cmd: c.ChangeSetting, ctx: Context) -> Reply:
         ws.currency = cmd.value
     else:
         ws.timezone = cmd.value
+        ctx.record(ScheduleChanged(cmd.ws))  # digests go out at local times: the scheduler rebuilds its jobs
     ctx.uow.workspaces.save_settings(ws)
     audit(ctx, ws, "settings.changed", cmd.name, cmd.actor.user_id, before=before, after=cmd.value)
     now = f"Hourly staff cost {format_money(ws.hourly_cost, ws.currency)}, currency {ws.currency}, timezone {ws.timezone}."

@@ -44,6 +44,11 @@ class FakeSlack:
     responses: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     admins: set[str] = field(default_factory=set)
     not_in_channel: set[str] = field(default_factory=set)
+    not_member: set[str] = field(default_factory=set)  # public channels Tally can see but hasn't joined
+    scopes: str = (  # what the token was granted: the x-oauth-scopes header of every Web API answer
+        "commands,chat:write,chat:write.public,users:read,channels:read,groups:read,"
+        "files:write,channels:history,groups:history"
+    )
     failing: dict[str, str] = field(default_factory=dict)  # method -> the error Slack answers with
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
     socket_envelopes: asyncio.Queue = field(default_factory=asyncio.Queue)
@@ -109,7 +114,7 @@ class FakeSlack:
             self.check_message(method, args)
         elif method in VIEW_METHODS:
             self.check_view(method, args.get("view"))
-        return web.json_response(self.answer(method, args))
+        return web.json_response(self.answer(method, args), headers={"x-oauth-scopes": self.scopes})
 
     def answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method in self.failing:
@@ -120,7 +125,8 @@ class FakeSlack:
             channel = args.get("channel")
             if channel in self.not_in_channel:  # a private channel Tally is not in: Slack won't even show it
                 return {"ok": False, "error": "channel_not_found"}
-            return {"ok": True, "channel": {"id": channel, "is_member": True, "is_private": False}}
+            member = channel not in self.not_member
+            return {"ok": True, "channel": {"id": channel, "is_member": member, "is_private": False}}
         if method in ("chat.postMessage", "chat.update"):
             if args.get("channel") in self.not_in_channel:
                 return {"ok": False, "error": "not_in_channel"}

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from adapters.slack.app import BOT_SCOPES
 from bot.ids import Action
 from tests.e2e.conftest import oauth_settings, start_tally
 from tests.e2e.fake_slack import BOT_USER
@@ -211,7 +212,7 @@ async def grid_tally(db_url, fake_slack, fixed_clock, monkeypatch):
                 "ok": True,
                 "access_token": GRID_TOKEN,
                 "token_type": "bot",
-                "scope": "commands,chat:write,chat:write.public,users:read,channels:read,groups:read",
+                "scope": ",".join(BOT_SCOPES),
                 "bot_user_id": BOT_USER,
                 "app_id": "A0TALLY",
                 "team": None,
