@@ -24,6 +24,7 @@ from adapters.teams.bot import TallyTeamsBot, card_for
 from adapters.teams.digests import TeamsDigestPoster
 from adapters.teams.outbox import TeamsOutbox
 from bot.core import Core
+from bot.events import ScheduleChanged
 from digests.delivery import DigestPoster
 from digests.schedule import Scheduler
 from storage.conversations import ConversationStore
@@ -125,6 +126,11 @@ async def scheduler(app: web.Application) -> AsyncIterator[None]:
         clock=app.get(CLOCK),
     )
     app[SCHEDULER] = jobs
+
+    async def rebuild(_event: ScheduleChanged) -> None:
+        await jobs.rebuild()  # other replicas' changes are picked up by the lead's sweep
+
+    core.dispatcher.listen(ScheduleChanged, rebuild)
     jobs.start()
     try:
         yield

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from bot.impact import SIXTY
 from digests.model import TOP, Digest, IdeaLine, ProblemLine, Series, SignalLine
-from digests.spc import TRIAL_BELOW, xmr
+from digests.spc import xmr
 from digests.weeks import IsoWeek
 from storage.digest_ports import IdeaRowFacts, ProblemFacts, WeekTally
 from storage.model import Forum, Workspace
@@ -21,7 +21,7 @@ MIN_SERIES = 2  # a problem needs this many weeks since its first tally before i
 
 def build_digest(uow: UnitOfWork, workspace: Workspace, forum: Forum, week: IsoWeek, *, unassigned: bool) -> Digest:
     """`unassigned`: the forum also takes ideas filed to no forum (the workspace's first forum does)."""
-    assert workspace.id is not None and forum.id is not None
+    assert workspace.id is not None
     areas = forum.area_ids or None
     first = week.previous(HISTORY - 1)
     tallies = uow.digests.weekly(workspace.id, areas, first.monday, HISTORY)
@@ -56,11 +56,9 @@ def build_digest(uow: UnitOfWork, workspace: Workspace, forum: Forum, week: IsoW
     ranked = sorted(this_week, key=lambda t: (-t.staff_minutes, -t.count, facts[t.problem_id].number))
     top = tuple(line(facts[t.problem_id]) for t in ranked[:TOP])
     signals, series, history = _trends(by_problem, facts, week, top[0].number if top else None)
-    ideas = uow.digests.ideas(workspace.id, forum.id, unassigned, start, end)
+    ideas = uow.digests.ideas(workspace.id, forum.id or 0, unassigned, start, end)
     demand = uow.digests.demand(workspace.id, areas, week.monday)
-    notes = []
-    if 0 < history < TRIAL_BELOW:
-        notes.append(f"Trial limits: only {history} weeks of counts so far (12 make them firm).")
+    notes = []  # trial limits are noted by each rendering, from history_weeks
     if demand is None:
         notes.append("Failure-demand share unknown: record the week's contacts with /tally demand #area N.")
     return Digest(

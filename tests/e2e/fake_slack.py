@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import itertools
-import time
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any

@@ -104,10 +104,11 @@ async def serve(url: str, fake_slack, tmp_path) -> asyncio.subprocess.Process:  
         "TALLY_SWEEP_SECONDS": "1",
         "TALLY_REMINDER_SECONDS": "0",
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "adapters.cli", "serve", "--port", str(port),
-        cwd=tmp_path, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=open(tmp_path / f"serve-{port}.log", "w"),
-    )  # fmt: skip
+    with open(tmp_path / f"serve-{port}.log", "w") as log:  # the child keeps its own copy of the handle
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "adapters.cli", "serve", "--port", str(port),
+            cwd=tmp_path, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=log,
+        )  # fmt: skip
     await wait_until_healthy(f"http://127.0.0.1:{port}", process)
     return process
 
