@@ -1,4 +1,4 @@
-"""The `tally` command: serve, chat and db upgrade (digest, export, import, roi and demo arrive with their issues)."""
+"""The `tally` command: serve, chat, db upgrade and digest (export, import, roi and demo arrive with their issues)."""
 
 from __future__ import annotations
 
@@ -42,6 +42,23 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters import digest_cli
+    from storage.engine import make_engine
+    from storage.migrate import upgrade
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    try:
+        run = digest_cli.preview if args.digest_command == "preview" else digest_cli.send
+        return run(settings, engine, args)
+    except digest_cli.CliError as exc:
+        print(f"tally digest: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tally", description="Tally: count what stops you serving people well.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
@@ -62,6 +79,20 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database tasks")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply migrations up to the latest").set_defaults(func=cmd_db)
+
+    digest = sub.add_parser("digest", help="a forum's weekly digest: preview it, or post it now")
+    digest_sub = digest.add_subparsers(dest="digest_command", required=True)
+    for name, what in (("preview", "print the digest (nothing is posted)"), ("send", "post it to the forum's channel")):
+        one = digest_sub.add_parser(name, help=what)
+        one.add_argument("--forum", default=None, help="the forum's slug (default: the workspace's first forum)")
+        one.add_argument("--week", default=None, help="an ISO week such as 2026-W47 (default: last week)")
+        one.add_argument("--workspace", default=None, help="Slack team or Teams tenant id (default: the only one)")
+        if name == "preview":
+            one.add_argument("--json", action="store_true", help="print the digest object as JSON")
+            one.add_argument("--chart", default=None, metavar="FILE.png", help="write the chart to this file")
+        else:
+            one.add_argument("--again", action="store_true", help="post it even if it was posted before")
+        one.set_defaults(func=cmd_digest)
     return parser
 
 

@@ -55,6 +55,10 @@ class WorkspaceRepository(abc.ABC):
         """By Tally's own id (scheduled jobs hold ids, not platform ids)."""
         raise NotImplementedError
 
+    def all(self, limit: int = 1000) -> list[Workspace]:
+        """Every workspace, oldest first (the CLI picks the only one when none is named)."""
+        raise NotImplementedError
+
     @abc.abstractmethod
     def save_settings(self, workspace: Workspace) -> None:
         """The workspace's hourly cost, currency and timezone, as `workspace` has them."""

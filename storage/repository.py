@@ -65,6 +65,10 @@ class SqlWorkspaces(ports.WorkspaceRepository):
         row = self.session.get(WorkspaceRow, workspace_id)
         return _workspace(row) if row else None
 
+    def all(self, limit: int = 1000) -> list[Workspace]:
+        rows = self.session.scalars(select(WorkspaceRow).order_by(WorkspaceRow.id).limit(limit))
+        return [_workspace(r) for r in rows]
+
     def get_or_create(self, platform: Platform, external_id: str, defaults: WorkspaceDefaults) -> Workspace:
         if found := self.find(platform, external_id):
             return found

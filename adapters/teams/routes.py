@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -73,9 +74,8 @@ class TeamsRuntime:
 TEAMS = web.AppKey("teams", TeamsRuntime)
 
 
-def make_runtime(settings: Settings, bot: TallyTeamsBot, session: aiohttp.ClientSession | None = None) -> TeamsRuntime:
-    """`session` is the process's shared one, opened and closed by the app factory; without it Teams opens
-    its own on first use, closed by `TeamsRuntime.close()`."""
+def make_connector(settings: Settings, session: aiohttp.ClientSession | None = None) -> tuple[TeamsConnector, Any]:
+    """The connector Tally posts to Teams with (and the Bot Framework authentication its adapter verifies with)."""
     config = BotConfig(settings)
     credentials_factory = ConfigurationServiceClientCredentialFactory(config)
     auth = ConfigurationBotFrameworkAuthentication(config, credentials_factory=credentials_factory)
@@ -89,7 +89,13 @@ def make_runtime(settings: Settings, bot: TallyTeamsBot, session: aiohttp.Client
         if settings.microsoft_app_id
         else NoCredentials()
     )
-    connector = TeamsConnector(session, tokens)
+    return TeamsConnector(session, tokens), auth
+
+
+def make_runtime(settings: Settings, bot: TallyTeamsBot, session: aiohttp.ClientSession | None = None) -> TeamsRuntime:
+    """`session` is the process's shared one, opened and closed by the app factory; without it Teams opens
+    its own on first use, closed by `TeamsRuntime.close()`."""
+    connector, auth = make_connector(settings, session)
     adapter = TallyBotAdapter(auth, connector, app_id=settings.microsoft_app_id, on_turn_error=on_turn_error)
     notifier = TeamsNotifier(adapter, settings.microsoft_app_id, bot.conversations)
     return TeamsRuntime(adapter, bot, notifier, verifies_tokens=bool(settings.microsoft_app_id))
