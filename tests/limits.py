@@ -67,7 +67,8 @@ PLACEHOLDER = 150
 INPUT_LENGTH = 3_000  # plain_text_input max_length, min_length and initial_value
 
 # --- Teams -----------------------------------------------------------------------------------
-TEAMS_MESSAGE_BYTES = 80_000  # UTF-16 bytes of the whole activity
+TEAMS_MESSAGE_BYTES = 80_000  # UTF-16 bytes of the whole activity, Base64 images left out as Teams counts it
+TEAMS_WHOLE_MESSAGE_BYTES = 80_000  # UTF-8 bytes of the whole activity, inline images included
 TEAMS_CARD_VERSION = (1, 5)
 
 SELECTS = {"static_select", "multi_static_select"}
@@ -456,11 +457,27 @@ def _card_content_violations(card: Any) -> list[str]:
     return sorted(set(problems), key=problems.index)
 
 
+def _without_inline_images(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_inline_images(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_inline_images(v) for v in value]
+    if isinstance(value, str) and value.startswith("data:image/"):
+        return ""
+    return value
+
+
 def _size_violations(what: str, payload: Any) -> list[str]:
-    size = utf16_bytes(payload)
-    if size <= TEAMS_MESSAGE_BYTES:
-        return []
-    return [f"{what}: {size:,} bytes as UTF-16, over the {TEAMS_MESSAGE_BYTES:,} Teams surely delivers"]
+    """Teams counts a message's text as UTF-16 without its Base64 images; and the whole message, inline images
+    included, must stay under about 80 KB to be delivered."""
+    problems = []
+    size = utf16_bytes(_without_inline_images(payload))
+    if size > TEAMS_MESSAGE_BYTES:
+        problems.append(f"{what}: {size:,} bytes as UTF-16, over the {TEAMS_MESSAGE_BYTES:,} Teams surely delivers")
+    whole = len(json.dumps(payload, ensure_ascii=False).encode())
+    if whole > TEAMS_WHOLE_MESSAGE_BYTES:
+        problems.append(f"{what}: {whole:,} bytes with its inline images, over {TEAMS_WHOLE_MESSAGE_BYTES:,}")
+    return problems
 
 
 def card_violations(card: dict[str, Any], activity: dict[str, Any] | None = None) -> list[str]:

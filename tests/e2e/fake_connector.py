@@ -42,6 +42,9 @@ class FakeConnector:
     violations: list[str] = field(default_factory=list)  # what broke the card schema or size, with where it came from
     object_ids: dict[str, str] = field(default_factory=dict)  # member id -> Entra object id, for member lookups
     server: TestServer | None = None
+    too_big: int = 0  # answer 413 MessageSizeTooBig to this many sends that carry an inline image
+    throttled: int = 0  # answer 429 (Retry-After: 0) to this many sends first
+    refused: list[dict[str, Any]] = field(default_factory=list)  # what was answered 413 or 429
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -56,6 +59,15 @@ class FakeConnector:
         return await self._record(request, "reply")
 
     async def send(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        if self.throttled:
+            self.throttled -= 1
+            self.refused.append(body)
+            return web.json_response({"error": {"code": "Throttled"}}, status=429, headers={"Retry-After": "0"})
+        if self.too_big and "data:image/" in json.dumps(body):
+            self.too_big -= 1
+            self.refused.append(body)
+            return web.json_response({"error": {"code": "MessageSizeTooBig", "message": "too big"}}, status=413)
         return await self._record(request, "send")
 
     async def update(self, request: web.Request) -> web.Response:
