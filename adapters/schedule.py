@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 
 from adapters.config import Settings
-from bot.commands import SYSTEM, TALLY, RemindReviews, ShowAgenda, WorkspaceRef
+from bot.commands import SYSTEM, TALLY, RemindReviews, ShowAgenda, TriageIdeas, WorkspaceRef
 from bot.core import Core, spelled
 from bot.notify import NotDeliverable
 from bot.replies import Reply
@@ -20,7 +20,7 @@ from digests.agenda import AgendaDelivery
 from digests.delivery import DigestDelivery, DigestPoster
 from digests.schedule import Scheduler, Timing
 from storage.leadership import leadership_for
-from storage.model import Platform
+from storage.model import Platform, Workspace
 
 log = logging.getLogger("tally.scheduler")
 
@@ -57,6 +57,10 @@ def make_scheduler(
     async def agenda(ws: WorkspaceRef) -> Reply:
         return (await core.run_job(ShowAgenda(ws=ws, actor=TALLY))).reply
 
+    async def triage(workspace: Workspace, week: str) -> None:
+        ref = WorkspaceRef(workspace.platform, workspace.external_id)
+        await core.run_job(TriageIdeas(ws=ref, actor=TALLY, period=week))
+
     async def reminders() -> None:
         await core.run_job(RemindReviews(ws=SYSTEM, actor=TALLY))
 
@@ -67,5 +71,6 @@ def make_scheduler(
         timing=Timing(settings.lead_seconds, settings.sweep_seconds, settings.reminder_seconds),
         reminders=reminders,
         agenda=AgendaDelivery(uow_factory, agenda, send, me, **now),
+        triage=triage,
         **now,
     )

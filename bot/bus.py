@@ -39,6 +39,7 @@ from bot.handlers.problems import (
     show_problem,
     top_problems,
 )
+from bot.handlers.triage import triage_ideas
 from bot.handlers.workspace_admin import change_setting, manage_owners, record_demand
 from bot.help import PROBLEM_HELP
 from bot.idea_help import IDEA_HELP, TALLY_HELP
@@ -85,6 +86,7 @@ HANDLERS: dict[type[c.Command], Callable[[c.Command, Context], Replies]] = {  # 
     c.RemindReviews: remind_reviews,
     c.ChangeSetting: change_setting,
     c.RecordDemand: record_demand,
+    c.TriageIdeas: triage_ideas,
     c.ShowForums: show_forums,
     c.AddForum: add_forum,
     c.ChangeForum: change_forum,

@@ -234,6 +234,13 @@ class RemindReviews(Command):
 
 
 @dataclass(frozen=True)
+class TriageIdeas(Command):
+    """The weekly triage of one workspace's ideas, so none waits unseen; `period` (an ISO week) keys it, once."""
+
+    period: str = ""
+
+
+@dataclass(frozen=True)
 class ChangeSetting(Command):
     """`/tally settings hourly-cost 30 | currency GBP | timezone Europe/London`; with no name, show them."""
 

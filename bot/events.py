@@ -51,3 +51,24 @@ class ScheduleChanged:
     timezone: the scheduler rebuilds the workspace's jobs. Nobody is messaged."""
 
     ws: WorkspaceRef
+
+
+@dataclass(frozen=True)
+class IdeasNeedOwners:
+    """The weekly triage: ideas ready to move on from information, and ideas nobody has touched for 30 days."""
+
+    ws: WorkspaceRef
+    owners: tuple[str, ...]
+    ready: tuple[str, ...]  # "I3 Email the letters (4 votes, evidence)"
+    quiet: tuple[str, ...]  # "I5 Fix the printer (no activity for 41 days, at insight)"
+
+
+@dataclass(frozen=True)
+class AgendaCarriedOver:
+    """The forum met and left these ideas undecided: they go onto its next agenda, and their people are told."""
+
+    ws: WorkspaceRef
+    forum: str
+    met_on: date
+    next_on: date | None
+    ideas: tuple[tuple[str, tuple[str, ...]], ...]  # ("I7 Email the letters", (proposer and voters))

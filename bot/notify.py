@@ -8,9 +8,9 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from bot.commands import WorkspaceRef
-from bot.events import ExperimentReviewDue, IdeaChanged, ProblemStatusChanged
+from bot.events import AgendaCarriedOver, ExperimentReviewDue, IdeaChanged, IdeasNeedOwners, ProblemStatusChanged
 from bot.help import spell
-from bot.replies import Reply, Target
+from bot.replies import Reply, ReplyKind, Section, Target
 from storage.model import Platform, Status
 
 log = logging.getLogger("tally.notify")
@@ -43,7 +43,42 @@ def notifications(event: object) -> list[Reply]:
             f"Did it work? /idea decide I{event.number} done <what it achieved>, or reject or park it with why."
         )
         return [Reply(text=text, to=Target.DIRECT, recipient=owner) for owner in event.owners]
+    if isinstance(event, IdeasNeedOwners):
+        return triage_notifications(event)
+    if isinstance(event, AgendaCarriedOver):
+        return carried_over_notifications(event)
     return []
+
+
+def triage_notifications(event: IdeasNeedOwners) -> list[Reply]:
+    sections = []
+    if event.ready:
+        sections.append(Section("Ready to move on from information", event.ready))
+    if event.quiet:
+        sections.append(Section("No activity for 30 days: move on, decide or park", event.quiet))
+    text = "This week's idea triage, so no idea waits unseen."
+    return [
+        Reply(text=text, kind=ReplyKind.LIST, to=Target.DIRECT, recipient=owner, sections=tuple(sections))
+        for owner in event.owners
+    ]
+
+
+def carried_over_notifications(event: AgendaCarriedOver) -> list[Reply]:
+    """Each person once, with the ideas of theirs the forum left undecided."""
+    theirs: dict[str, list[str]] = {}
+    for idea, people in event.ideas:
+        for person in people:
+            theirs.setdefault(person, []).append(idea)
+    after = f"its next meeting on {event.next_on:%-d %B}" if event.next_on else "its next meeting"
+    told = []
+    for person, ideas in sorted(theirs.items()):
+        which = ", ".join(ideas[:5]) + (f" and {len(ideas) - 5} more" if len(ideas) > 5 else "")
+        text = (
+            f"The {event.forum} met on {event.met_on:%-d %B} without deciding {which}, which you proposed or voted "
+            f"for. It stays on the agenda for {after}."
+        )
+        told.append(Reply(text=text, to=Target.DIRECT, recipient=person))
+    return told
 
 
 def idea_notifications(event: IdeaChanged) -> list[Reply]:

@@ -17,7 +17,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from digests.calendar import DAYS, digest_time, last_slot, next_meeting
+from bot.meetings import DAYS, digest_time, last_slot, next_meeting
 from digests.delivery import DigestDelivery
 from digests.weeks import IsoWeek
 from storage.leadership import Leadership
@@ -31,6 +31,8 @@ AGENDA_AHEAD = timedelta(days=7)
 
 Job = Callable[[], Awaitable[Any]]
 AgendaJob = Callable[[Workspace, Forum, str], Awaitable[Any]]  # workspace, forum, the meeting's month "2026-12"
+TriageJob = Callable[[Workspace, str], Awaitable[Any]]  # workspace, the ISO week "2026-W47"
+TRIAGE_FROM = (0, 9)  # the weekly triage runs from Monday 09:00 where the workspace is
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class Scheduler:
         timing: Timing = Timing(),
         reminders: Job | None = None,
         agenda: AgendaJob | None = None,
+        triage: TriageJob | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.uow_factory = uow_factory
@@ -58,6 +61,8 @@ class Scheduler:
         self.timing = timing
         self.reminders = reminders
         self.agenda = agenda
+        self.triage = triage
+        self._triaged: set[tuple[int, str]] = set()  # (workspace, week) this process has seen through
         self.clock = clock
         self.leading = False
         self.aps = AsyncIOScheduler(
@@ -114,6 +119,19 @@ class Scheduler:
                 await self._safely(self.digests.deliver(workspace.id, forum.slug, week), f"{forum.slug} digest")
             if self.agenda is not None:
                 await self._agenda_if_due(workspace, forum, now)
+        if self.triage is not None:
+            await self._triage(now)
+
+    async def _triage(self, now: datetime) -> None:
+        """Each workspace's ideas once a week; the job claims its week, so another replica's run is harmless."""
+        assert self.triage is not None
+        for workspace in await asyncio.to_thread(self._workspaces):
+            local = now.astimezone(_zone(workspace.timezone))
+            week = str(IsoWeek.of(local.date()))
+            if (local.weekday(), local.hour) < TRIAGE_FROM or (workspace.id or 0, week) in self._triaged:
+                continue
+            await self._safely(self.triage(workspace, week), "idea triage")
+            self._triaged.add((workspace.id or 0, week))
 
     async def _agenda_if_due(self, workspace: Workspace, forum: Forum, now: datetime) -> None:
         local = now.astimezone(_zone(workspace.timezone))
@@ -158,6 +176,10 @@ class Scheduler:
             await work
         except Exception:  # noqa: BLE001 - one forum's failure must not stop the others; the next run retries
             log.exception("the %s job failed", what)
+
+    def _workspaces(self) -> list[Workspace]:
+        with self.uow_factory(write=False) as uow:
+            return uow.workspaces.all()
 
     def _scheduled(self) -> list[tuple[Workspace, Forum]]:
         with self.uow_factory(write=False) as uow:

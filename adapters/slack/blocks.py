@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable, Iterable
 
 from bot.replies import Button, Field, Reply, Section
+from digests.blocks import escaped  # noqa: F401 - the Block Kit helpers the Slack renderers share
+from digests.phrases import escape  # noqa: F401
 
 from .ids import BlockId
 
@@ -49,11 +51,6 @@ ELLIPSIS = "…"
 EMPTY = "…"  # Slack refuses empty text objects
 
 
-def escape(text: str) -> str:
-    """Slack mrkdwn treats &, < and > as control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def cut(text: str, limit: int) -> str:
     """At most `limit` characters, ending in an ellipsis when something was cut."""
     if len(text) <= limit:
@@ -69,21 +66,6 @@ def shorten(text: str, limit: int) -> str:
     head = text[: max(limit - 1, 0)]
     word_end = head.rfind(" ")
     return (head[:word_end] if word_end > limit // 2 else head).rstrip() + ELLIPSIS
-
-
-def escaped(text: str, limit: int) -> str:
-    """Escaped for mrkdwn and at most `limit` characters, never splitting an escape like &amp;."""
-    out = escape(text)
-    if len(out) <= limit:
-        return out
-    kept, used = [], 0
-    for char in text:
-        piece = escape(char)
-        if used + len(piece) > limit - 1:
-            break
-        kept.append(piece)
-        used += len(piece)
-    return "".join(kept).rstrip() + ELLIPSIS
 
 
 def plain(text: str, limit: int = HEADER_TEXT, fallback: str = EMPTY) -> dict:
