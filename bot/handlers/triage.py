@@ -88,7 +88,9 @@ def _carry(ctx: Context, ws: Workspace, forum: Forum) -> int:
         people = {idea.proposer_id, *ctx.uow.ideas.voters(ws.id, idea.id)} - {None}
         ideas.append((f"I{idea.number} {idea.title}", tuple(sorted(p for p in people if p))))
     ref = c.WorkspaceRef(ws.platform, ws.external_id)
-    ctx.record(AgendaCarriedOver(ref, forum.name, met, next_meeting(now + timedelta(days=1), forum.meets), tuple(ideas)))
+    ctx.record(
+        AgendaCarriedOver(ref, forum.name, met, next_meeting(now + timedelta(days=1), forum.meets), tuple(ideas))
+    )
     audit(ctx, ws, "agenda.carried_over", forum.slug, None, ideas=len(ideas), met_on=met.isoformat())
     return sum(len(p) for _, p in ideas)
 
