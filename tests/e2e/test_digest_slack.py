@@ -65,9 +65,9 @@ async def test_the_digest_is_posted_once_with_its_key_and_its_chart_in_the_threa
         assert complete.args["channel_id"] == CHANNEL and complete.args["thread_ts"] == ts
         [png] = [b for b in fake_slack.history.uploads.values() if b]
         assert png.startswith(b"\x89PNG\r\n\x1a\n") and 2_000 < len(png) < 60_000
-        assert running.count("select count(*) from delivery where status = 'posted'") == 1
+        assert running.count("select count(*) from delivery where kind = 'digest' and status = 'posted'") == 1
         with running.engine.connect() as conn:
-            assert conn.execute(text("select message_id, period from delivery")).one() == (ts, "2026-W46")
+            assert conn.execute(text("select message_id, period from delivery where kind = 'digest'")).one() == (ts, "2026-W46")
     finally:
         await running.server.close()
 
@@ -81,7 +81,7 @@ async def test_a_429_with_retry_after_is_waited_out_and_the_digest_arrives_once(
         await asyncio.sleep(2.5)
         assert len(digests(fake_slack)) == 1
         assert fake_slack.history.limited == ["chat.postMessage"]
-        assert running.count("select count(*) from delivery where status = 'posted'") == 1
+        assert running.count("select count(*) from delivery where kind = 'digest' and status = 'posted'") == 1
     finally:
         await running.server.close()
 
@@ -110,7 +110,7 @@ async def test_an_unrecorded_post_found_in_the_channel_is_recorded_not_posted_ag
         await asyncio.sleep(2)
         assert digests(fake_slack) == []
         with running.engine.connect() as conn:
-            assert conn.execute(text("select status, message_id from delivery")).one() == (
+            assert conn.execute(text("select status, message_id from delivery where kind = 'digest'")).one() == (
                 "posted",
                 "1795251606.000100",
             )

@@ -86,7 +86,7 @@ async def test_the_digest_card_carries_its_chart_inline_under_80_kb(db_url, conn
         shown = json.dumps(sent.card, ensure_ascii=False)
         assert "8.5" in shown and "2026-W46" in shown
         with running.engine.connect() as conn:
-            status, message_id = conn.execute(text("select status, message_id from delivery")).one()
+            status, message_id = conn.execute(text("select status, message_id from delivery where kind = 'digest'")).one()
         assert status == "posted" and message_id.startswith("sent-")  # the id the connector answered with
     finally:
         await running.server.close()
@@ -103,6 +103,6 @@ async def test_too_big_is_sent_again_without_the_picture_and_throttling_is_waite
         assert images(sent.card) == []  # the digest reads without its picture
         assert "8.5" in json.dumps(sent.card, ensure_ascii=False)
         assert len(connector.refused) == 2  # one 429, one 413 with the picture
-        assert running.count("select count(*) from delivery where status = 'posted'") == 1
+        assert running.count("select count(*) from delivery where kind = 'digest' and status = 'posted'") == 1
     finally:
         await running.server.close()
