@@ -212,6 +212,7 @@ class SlackHistory:
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> messages, oldest first
     uploads: dict[str, bytes] = field(default_factory=dict)  # file id -> the bytes uploaded
     rate_limited: dict[str, int] = field(default_factory=dict)  # method -> how many 429s to answer first
+    server_errors: dict[str, int] = field(default_factory=dict)  # method -> how many 503s to answer first
     retry_after: int = 1
     limited: list[str] = field(default_factory=list)  # the methods answered 429, in order
     on_post: Callable[[Call], Any] | None = None  # awaited once a chat.postMessage is stored, before the answer
@@ -226,6 +227,10 @@ async def faulty_api(fake: FakeSlack, request: web.Request) -> web.StreamRespons
         return web.json_response(
             {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": str(history.retry_after)}
         )
+    if history.server_errors.get(method):
+        history.server_errors[method] -= 1
+        history.limited.append(method)
+        return web.Response(status=503, text="upstream unavailable")
     response = await fake.api(request)
     call = fake.calls[-1]
     if method == "chat.postMessage":

@@ -32,7 +32,7 @@ async def start(db_url, fake_slack, fixed_clock) -> RunningTally:  # type: ignor
     return running
 
 
-def forum_in(running: RunningTally, channel: str = CHANNEL, first: str = "") -> None:
+def forum_in(running: RunningTally, channel: str = CHANNEL, first: str = "", day: int = 5) -> None:
     """The workspace's first forum, its digest going to `channel` on Saturdays at 09:00; `first` is SQL run in the
     same transaction, before the scheduler can see the forum."""
     with SqlUnitOfWorkFactory(running.engine)() as uow:
@@ -43,7 +43,9 @@ def forum_in(running: RunningTally, channel: str = CHANNEL, first: str = "") -> 
     with running.engine.begin() as conn:
         if first:
             conn.execute(text(first), {"at": "2026-11-21 09:00:05", "c": channel})
-        conn.execute(text("update forum set destination = :c, digest_day = 5, digest_time = '09:00'"), {"c": channel})
+        conn.execute(
+            text("update forum set destination = :c, digest_day = :d, digest_time = '09:00'"), {"c": channel, "d": day}
+        )
 
 
 def digests(fake_slack) -> list:  # type: ignore[no-untyped-def]
@@ -67,20 +69,26 @@ async def test_the_digest_is_posted_once_with_its_key_and_its_chart_in_the_threa
         assert png.startswith(b"\x89PNG\r\n\x1a\n") and 2_000 < len(png) < 60_000
         assert running.count("select count(*) from delivery where kind = 'digest' and status = 'posted'") == 1
         with running.engine.connect() as conn:
-            assert conn.execute(text("select message_id, period from delivery where kind = 'digest'")).one() == (ts, "2026-W46")
+            assert conn.execute(text("select message_id, period from delivery where kind = 'digest'")).one() == (
+                ts,
+                "2026-W46",
+            )
     finally:
         await running.server.close()
 
 
-async def test_a_429_with_retry_after_is_waited_out_and_the_digest_arrives_once(db_url, fake_slack, fixed_clock):
+async def test_a_429_with_retry_after_and_a_503_are_waited_out_and_the_digest_arrives_once(
+    db_url, fake_slack, fixed_clock
+):
     fake_slack.history.rate_limited["chat.postMessage"] = 1
+    fake_slack.history.server_errors["chat.postMessage"] = 1
     fake_slack.history.retry_after = 1
     running = await start(db_url, fake_slack, fixed_clock)
     try:
         await fake_slack.wait_until(lambda: len(digests(fake_slack)) >= 1, "the digest", timeout=15)
         await asyncio.sleep(2.5)
         assert len(digests(fake_slack)) == 1
-        assert fake_slack.history.limited == ["chat.postMessage"]
+        assert fake_slack.history.limited == ["chat.postMessage", "chat.postMessage"]
         assert running.count("select count(*) from delivery where kind = 'digest' and status = 'posted'") == 1
     finally:
         await running.server.close()
@@ -114,5 +122,18 @@ async def test_an_unrecorded_post_found_in_the_channel_is_recorded_not_posted_ag
                 "posted",
                 "1795251606.000100",
             )
+    finally:
+        await running.server.close()
+
+
+async def test_a_digest_more_than_24_hours_late_is_not_sent(db_url, fake_slack, fixed_clock):
+    settings = replace(slack_settings(db_url, fake_slack), lead_seconds=1, sweep_seconds=1, reminder_seconds=0)
+    running = await start_tally(settings, fake_slack, fixed_clock)
+    try:
+        await running.slack.slash("Printer jams at reception x3 10m on 2026-11-13", user_id="U0ALICE")
+        forum_in(running, day=4)  # Fridays at 09:00: 25.5 hours before the clock's Saturday 10:30
+        await asyncio.sleep(3)
+        assert digests(fake_slack) == []
+        assert running.count("select count(*) from delivery where kind = 'digest'") == 0
     finally:
         await running.server.close()

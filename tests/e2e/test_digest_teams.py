@@ -22,7 +22,7 @@ from tests.e2e.fake_connector import activity
 from tests.e2e.test_ideas_teams import ALICE, THREAD, channel_message
 
 
-async def start(db_url, connector, fixed_clock) -> RunningTally:  # type: ignore[no-untyped-def]
+async def start(db_url, connector, fixed_clock, before_schedule: str = "") -> RunningTally:  # type: ignore[no-untyped-def]
     settings = Settings(database_url=db_url, lead_seconds=1, sweep_seconds=1, reminder_seconds=0)
     server = TestServer(create_app(settings, clock=fixed_clock), host="127.0.0.1")
     await server.start_server()
@@ -37,6 +37,9 @@ async def start(db_url, connector, fixed_clock) -> RunningTally:  # type: ignore
             "tally forum schedule sat 09:00",
         )
     ):
+        if line.startswith("tally forum schedule") and before_schedule:
+            with running.engine.begin() as conn:
+                conn.execute(text(before_schedule))
         status, _ = await post(running, channel_message(connector, line, f"17000000009{n:02d}", ALICE))
         assert status in (200, 201)
     return running
@@ -86,7 +89,9 @@ async def test_the_digest_card_carries_its_chart_inline_under_80_kb(db_url, conn
         shown = json.dumps(sent.card, ensure_ascii=False)
         assert "8.5" in shown and "2026-W46" in shown
         with running.engine.connect() as conn:
-            status, message_id = conn.execute(text("select status, message_id from delivery where kind = 'digest'")).one()
+            status, message_id = conn.execute(
+                text("select status, message_id from delivery where kind = 'digest'")
+            ).one()
         assert status == "posted" and message_id.startswith("sent-")  # the id the connector answered with
     finally:
         await running.server.close()
@@ -104,5 +109,30 @@ async def test_too_big_is_sent_again_without_the_picture_and_throttling_is_waite
         assert "8.5" in json.dumps(sent.card, ensure_ascii=False)
         assert len(connector.refused) == 2  # one 429, one 413 with the picture
         assert running.count("select count(*) from delivery where kind = 'digest' and status = 'posted'") == 1
+    finally:
+        await running.server.close()
+
+
+async def test_an_unrecorded_post_in_teams_is_left_to_the_owners_who_are_asked_privately(
+    db_url, connector, fixed_clock
+):
+    dead_claim = (
+        "insert into delivery (workspace_id, forum_id, kind, period, status, claimed_at, claimed_by, attempts,"
+        " destination, error) select workspace_id, id, 'digest', '2026-W46', 'claimed', '2026-11-21 09:00:05',"
+        " 'another-host:1:dead', 1, destination, '' from forum"
+    )
+    running = await start(db_url, connector, fixed_clock, before_schedule=dead_claim)
+    try:
+        for _ in range(100):
+            if running.count("select count(*) from delivery where kind = 'digest' and status = 'asked'"):
+                break
+            await asyncio.sleep(0.1)
+        await running.settle()
+        await asyncio.sleep(1.5)
+        assert digests(connector) == []  # never posted again blindly
+        assert running.count("select count(*) from delivery where kind = 'digest' and status = 'asked'") == 1
+        asked = [s for s in connector.of("send") if "can't read the conversation" in json.dumps(s.activity)]
+        assert [s.conversation_id for s in asked] == [f"a:1on1-{ALICE['aadObjectId']}"]  # the owner, in their 1:1 chat
+        assert "tally digest send --forum forum --week 2026-W46" in json.dumps(asked[0].activity)
     finally:
         await running.server.close()

@@ -25,7 +25,9 @@ def forum(engine) -> tuple[int, int]:  # type: ignore[no-untyped-def]
 def claim(engine, by: str, stale: datetime | None = None):  # type: ignore[no-untyped-def]
     ws, f = forum(engine)
     with SqlUnitOfWorkFactory(engine)() as uow:
-        got = uow.deliveries.claim(ws, f, "digest", PERIOD, "C1", by, stale or datetime.now(UTC) - timedelta(minutes=10))
+        got = uow.deliveries.claim(
+            ws, f, "digest", PERIOD, "C1", by, stale or datetime.now(UTC) - timedelta(minutes=10)
+        )
         uow.commit()
     return got
 
