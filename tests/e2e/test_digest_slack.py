@@ -7,6 +7,7 @@ The tests' clock is Saturday 21 November 2026, 10:30 UTC. The forum's digest is 
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import replace
 
 from sqlalchemy import text
@@ -135,5 +136,28 @@ async def test_a_digest_more_than_24_hours_late_is_not_sent(db_url, fake_slack, 
         await asyncio.sleep(3)
         assert digests(fake_slack) == []
         assert running.count("select count(*) from delivery where kind = 'digest'") == 0
+    finally:
+        await running.server.close()
+
+
+async def test_the_agenda_is_posted_once_a_week_before_the_forum_meets(db_url, fake_slack, fixed_clock):
+    settings = replace(slack_settings(db_url, fake_slack), lead_seconds=1, sweep_seconds=1, reminder_seconds=0)
+    running = await start_tally(settings, fake_slack, fixed_clock)
+    try:
+        fake_slack.admins.add("U0LEAD")
+        await running.slack.slash("Email decision letters as well", command="/idea", user_id="U0ALICE")
+        await running.slack.slash("move I1 insight", command="/idea", user_id="U0LEAD")
+        await running.slack.slash("move I1 improve", command="/idea", user_id="U0LEAD")
+        # It meets on the fourth Saturday, 28 November: its agenda is due a week before, at 09:00 (the digest's hour).
+        forum_in(running, first="update forum set meets = 'fourth-sat'", day=0)
+
+        def agendas() -> list:
+            return [p for p in digests(fake_slack) if "agenda" in p.args.get("text", "")]
+
+        await fake_slack.wait_until(lambda: len(agendas()) >= 1, "the agenda", timeout=15)
+        await asyncio.sleep(2.5)
+        [agenda] = agendas()
+        assert "2026-11" in agenda.args["text"] and "I1" in json.dumps(agenda.args)
+        assert running.count("select count(*) from delivery where kind = 'agenda' and status = 'posted'") == 1
     finally:
         await running.server.close()
