@@ -11,7 +11,8 @@ from storage import ports
 from storage.delivery_repository import SqlDeliveries
 from storage.digest_repository import SqlDigestFacts
 from storage.engine import reading
-from storage.idea_repository import SqlDemand, SqlForums, SqlIdeas, SqlReviewReminders
+from storage.forum_repository import SqlForums
+from storage.idea_repository import SqlDemand, SqlIdeas, SqlReviewReminders
 from storage.platform_repository import SqlConversations, SqlSlackInstallations
 from storage.repository import SqlAreas, SqlAudit, SqlOccurrences, SqlProblems, SqlWorkspaces
 from storage.secrets import TokenCipher
