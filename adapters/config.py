@@ -39,6 +39,7 @@ class Settings:
     reminder_seconds: int = 900  # TALLY_REMINDER_SECONDS: how often due experiment reviews are looked for (0: never)
     lead_seconds: int = 15  # TALLY_LEAD_SECONDS: how often a replica tries to take the scheduler's lead
     sweep_seconds: int = 60  # TALLY_SWEEP_SECONDS: how often the lead looks for digests and agendas that are due
+    claim_seconds: int = 600  # TALLY_CLAIM_SECONDS: a digest claimed this long ago and never recorded was abandoned
 
     @property
     def slack_enabled(self) -> bool:
@@ -111,6 +112,7 @@ def load_settings(env: dict[str, str] | None = None, dotenv: bool = True) -> Set
         reminder_seconds=_whole(env, "TALLY_REMINDER_SECONDS", 900),
         lead_seconds=max(1, _whole(env, "TALLY_LEAD_SECONDS", 15)),
         sweep_seconds=max(1, _whole(env, "TALLY_SWEEP_SECONDS", 60)),
+        claim_seconds=max(2, _whole(env, "TALLY_CLAIM_SECONDS", 600)),
         defaults=_defaults(env),
     )
     if settings.slack_oauth and not settings.secret_key:

@@ -124,7 +124,8 @@ async def _send(settings: Settings, engine: Engine, workspace: Workspace, week: 
     messages = {
         Sent.POSTED: f"Posted (message {outcome.message_id}).",
         Sent.FOUND: f"It had been posted already (message {outcome.message_id}); recorded it, posted nothing.",
-        Sent.ALREADY: "Already posted for that week: nothing sent. Add --again to post it once more.",
+        Sent.ALREADY: "Already posted for that week (or being posted right now): nothing sent. "
+        "Add --again to post it once more.",
         Sent.ASKED: "Unknown whether an earlier attempt posted it; the forum's owners were asked. Add --again to post.",
         Sent.FAILED: f"Not posted: {outcome.detail}. Run it again to retry.",
         Sent.NOWHERE: "The forum has no channel yet: an owner types `/tally forum here` in the channel.",

@@ -7,7 +7,7 @@ import os
 import socket
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
@@ -47,15 +47,18 @@ def make_scheduler(
             raise NotDeliverable(f"no notifier for {ws.platform}")
         await notifier.send(ws, spelled(reply, ws.platform))
 
-    async def tell(ws: WorkspaceRef, replies: Sequence[Reply]) -> None:
+    async def tell(ws: WorkspaceRef, replies: Sequence[Reply]) -> int:
+        told = 0
         for reply in replies:
             try:
                 await send(ws, reply)
+                told += 1
             except Exception:  # noqa: BLE001 - one owner unreachable must not stop the others
                 log.warning("could not tell an owner about an unrecorded digest", exc_info=True)
+        return told
 
-    async def agenda(ws: WorkspaceRef) -> Reply:
-        return (await core.run_job(ShowAgenda(ws=ws, actor=TALLY))).reply
+    async def agenda(ws: WorkspaceRef, forum: str) -> Reply:
+        return (await core.run_job(ShowAgenda(ws=ws, actor=TALLY, forum=forum))).reply
 
     async def triage(workspace: Workspace, week: str) -> None:
         ref = WorkspaceRef(workspace.platform, workspace.external_id)
@@ -67,7 +70,9 @@ def make_scheduler(
     return Scheduler(
         uow_factory,
         leadership_for(engine),
-        DigestDelivery(uow_factory, posters, me, notify=tell, **now),
+        DigestDelivery(
+            uow_factory, posters, me, notify=tell, stale_after=timedelta(seconds=settings.claim_seconds), **now
+        ),
         timing=Timing(settings.lead_seconds, settings.sweep_seconds, settings.reminder_seconds),
         reminders=reminders,
         agenda=AgendaDelivery(uow_factory, agenda, send, me, **now),

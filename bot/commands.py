@@ -215,6 +215,7 @@ class MergeIdeas(Command):
 @dataclass(frozen=True)
 class ShowAgenda(Command):
     writes = False
+    forum: str | None = None  # a forum's slug: only its ideas (the first forum's include those of no forum)
 
 
 @dataclass(frozen=True)

@@ -22,13 +22,13 @@ class AgendaDelivery:
     def __init__(
         self,
         uow_factory: Callable[..., UnitOfWork],
-        agenda: Callable[[WorkspaceRef], Awaitable[Reply]],
+        agenda: Callable[[WorkspaceRef, str], Awaitable[Reply]],
         send: Callable[[WorkspaceRef, Reply], Awaitable[None]],
         me: str,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.uow_factory = uow_factory
-        self.agenda = agenda  # the core's `/tally agenda` answer for the workspace
+        self.agenda = agenda  # the core's `/tally agenda` answer for the workspace and forum
         self.send = send  # the platform's notifier
         self.me = me
         self.clock = clock
@@ -44,7 +44,7 @@ class AgendaDelivery:
             await asyncio.to_thread(self._record, lambda uow: uow.deliveries.asked(delivery_id))
             return False
         ref = WorkspaceRef(workspace.platform, workspace.external_id)
-        reply = await self.agenda(ref)
+        reply = await self.agenda(ref, forum.slug)
         heading = f"{forum.name}: the agenda for the meeting in {month}. {reply.text}"
         try:
             await self.send(ref, replace(reply, text=heading, to=Target.CONVERSATION, recipient=forum.destination))
@@ -58,15 +58,10 @@ class AgendaDelivery:
 
     def _claim(self, workspace: Workspace, forum: Forum, month: str) -> tuple[int, bool] | None:
         assert workspace.id is not None and forum.id is not None and forum.destination
+        now = self.clock()
         with self.uow_factory(write=True) as uow:
             claim = uow.deliveries.claim(
-                workspace.id,
-                forum.id,
-                Kind.AGENDA.value,
-                month,
-                forum.destination,
-                self.me,
-                self.clock() - STALE_CLAIM,
+                workspace.id, forum.id, Kind.AGENDA.value, month, forum.destination, self.me, now, now - STALE_CLAIM
             )
             uow.commit()
         return (claim.delivery.id, claim.uncertain) if claim else None

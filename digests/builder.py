@@ -58,8 +58,11 @@ def build_digest(uow: UnitOfWork, workspace: Workspace, forum: Forum, week: IsoW
     signals, series, history = _trends(by_problem, facts, week, top[0].number if top else None)
     ideas = uow.digests.ideas(workspace.id, forum.id or 0, unassigned, start, end)
     demand = uow.digests.demand(workspace.id, areas, week.monday)
+    # The share's numerator counts only the areas whose demand was recorded: same areas, same week.
+    failure = [t for t in this_week if facts[t.problem_id].failure_demand]
+    counted = [t for t in failure if facts[t.problem_id].area_id in demand] if demand else failure
     notes = []  # trial limits are noted by each rendering, from history_weeks
-    if demand is None:
+    if not demand:
         notes.append("Failure-demand share unknown: record the week's contacts with /tally demand #area N.")
     return Digest(
         workspace=workspace.name or workspace.external_id,
@@ -73,8 +76,8 @@ def build_digest(uow: UnitOfWork, workspace: Workspace, forum: Forum, week: IsoW
         staff_hours=hours,
         cost=hours * workspace.hourly_cost,
         users=sum(t.users for t in this_week),
-        failure_demand=sum(t.count for t in this_week if facts[t.problem_id].failure_demand),
-        demand=demand,
+        failure_demand=sum(t.count for t in counted),
+        demand=sum(demand.values()) if demand else None,
         top=top,
         new_problems=tuple(line(p) for p in new),
         signals=signals,

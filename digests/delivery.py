@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -18,7 +18,7 @@ from digests.builder import build_digest
 from digests.chart import digest_chart
 from digests.model import Digest, Kind
 from digests.weeks import IsoWeek
-from storage.digest_ports import Claim
+from storage.digest_ports import Claim, Delivery, DeliveryStatus
 from storage.model import Forum, Platform, Workspace
 from storage.ports import UnitOfWork
 
@@ -70,7 +70,6 @@ class Outcome:
 
 
 UnitOfWorkFactory = Callable[..., UnitOfWork]
-Notify = Callable[[WorkspaceRef, Sequence[Reply]], "asyncio.Future[None] | object"]
 
 
 class DigestDelivery:
@@ -82,21 +81,25 @@ class DigestDelivery:
         posters: dict[Platform, DigestPoster],
         me: str,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        notify: Callable[[WorkspaceRef, Sequence[Reply]], object] | None = None,
+        notify: Callable[[WorkspaceRef, Sequence[Reply]], Awaitable[int]] | None = None,
+        stale_after: timedelta = STALE_CLAIM,
     ) -> None:
         self.uow_factory = uow_factory
         self.posters = posters
         self.me = me
         self.clock = clock
-        self.notify = notify  # tells owners privately: the core's dispatcher, in serve
+        self.notify = notify  # tells people privately, or a channel; how many it reached (the core's notifiers)
+        self.stale_after = stale_after  # a claim not confirmed for this long was abandoned
 
     async def deliver(self, workspace_id: int, forum_slug: str, week: IsoWeek, *, again: bool = False) -> Outcome:
         """`again`: an owner asked for another post (`tally digest send`), whatever was recorded before."""
-        claimed = await asyncio.to_thread(self._claim, workspace_id, forum_slug, week, again)
-        if isinstance(claimed, Outcome):
-            return claimed
-        workspace, forum, claim, digest, chart = claimed
-        assert forum.destination is not None
+        prepared = await asyncio.to_thread(self._prepare, workspace_id, forum_slug, week, again)
+        if isinstance(prepared, Outcome):
+            return prepared
+        workspace, forum, digest, chart = prepared
+        claim = await asyncio.to_thread(self._claim, workspace, forum, week, again)
+        if claim is None:
+            return Outcome(Sent.ALREADY, str(week))
         poster = self.posters.get(workspace.platform)
         if poster is None:
             return await self._failed(claim, week, f"no way to post to {workspace.platform} from this process")
@@ -104,13 +107,17 @@ class DigestDelivery:
             found = await self._look(poster, workspace, forum, claim, digest)
             if found is not None:
                 return found
+        if not await asyncio.to_thread(self._confirm, claim):
+            return Outcome(Sent.ALREADY, str(week), detail="another process took it over")
         try:
-            message_id = await poster.post_digest(workspace, forum.destination, digest, chart)
+            async with asyncio.timeout(self.stale_after.total_seconds() / 2):  # done before anyone takes it over
+                message_id = await poster.post_digest(workspace, claim.delivery.destination, digest, chart)
         except PostFailed as exc:
             return await self._failed(claim, week, str(exc))
-        except PostUnsure as exc:
-            log.warning("unsure whether the %s digest for %s was posted: %s", forum.slug, week, exc)
-            return Outcome(Sent.FAILED, str(week), detail=str(exc))
+        except (PostUnsure, TimeoutError) as exc:
+            # It may have been posted: the claim stays, and once stale the next run looks before posting.
+            log.warning("unsure whether the %s digest for %s was posted: %s", forum.slug, week, type(exc).__name__)
+            return Outcome(Sent.FAILED, str(week), detail=str(exc) or "no answer in time")
         await asyncio.to_thread(self._record, lambda uow: uow.deliveries.posted(claim.delivery.id, message_id))
         log.info("posted the %s digest for %s (delivery %d)", forum.slug, week, claim.delivery.id)
         return Outcome(Sent.POSTED, str(week), message_id)
@@ -123,58 +130,91 @@ class DigestDelivery:
             digest = build_digest(uow, workspace, forum, week, unassigned=unassigned)
         return digest, digest_chart(digest)
 
-    def _claim(
+    def _prepare(
         self, workspace_id: int, slug: str, week: IsoWeek, again: bool
-    ) -> Outcome | tuple[Workspace, Forum, Claim, Digest, bytes | None]:
+    ) -> Outcome | tuple[Workspace, Forum, Digest, bytes | None]:
+        """Everything that can fail before anything is claimed, so a failure leaves nothing to clear up; and
+        nothing built at all for a digest that is settled (the sweep asks every minute)."""
         with self.uow_factory(write=True) as uow:
             workspace, forum, unassigned = _forum(uow, workspace_id, slug)
+            uow.commit()
             if not forum.destination:
-                uow.commit()
                 return Outcome(Sent.NOWHERE, str(week), detail=f"forum {forum.slug} has no digest destination")
             assert forum.id is not None
-            stale = self.clock() - STALE_CLAIM
+            earlier = uow.deliveries.find(forum.id, Kind.DIGEST.value, str(week))
+            if earlier is not None and not again and not self._claimable(earlier):
+                return Outcome(Sent.ALREADY, str(week), earlier.message_id)
+            digest = build_digest(uow, workspace, forum, week, unassigned=unassigned)
+        return workspace, forum, digest, digest_chart(digest)
+
+    def _claimable(self, earlier: Delivery) -> bool:
+        if earlier.status in (DeliveryStatus.POSTED, DeliveryStatus.ASKED):
+            return False
+        return earlier.claimed_at is None or earlier.claimed_at < self.clock() - self.stale_after
+
+    def _claim(self, workspace: Workspace, forum: Forum, week: IsoWeek, again: bool) -> Claim | None:
+        assert workspace.id is not None and forum.id is not None and forum.destination
+        now = self.clock()
+        with self.uow_factory(write=True) as uow:
             claim = uow.deliveries.claim(
-                workspace_id, forum.id, Kind.DIGEST.value, str(week), forum.destination, self.me, stale
+                workspace.id,
+                forum.id,
+                Kind.DIGEST.value,
+                str(week),
+                forum.destination,
+                self.me,
+                now,
+                now - self.stale_after,
             )
             if claim is None and again:
                 found = uow.deliveries.find(forum.id, Kind.DIGEST.value, str(week))
                 assert found is not None
-                claim = Claim(uow.deliveries.reclaim(found.id, self.me))
-            if claim is None:
-                uow.commit()
-                return Outcome(Sent.ALREADY, str(week))
+                claim = Claim(uow.deliveries.reclaim(found.id, self.me, now))
             uow.commit()
-            digest = build_digest(uow, workspace, forum, week, unassigned=unassigned)
-        return workspace, forum, claim, digest, digest_chart(digest)
+        return claim
+
+    def _confirm(self, claim: Claim) -> bool:
+        with self.uow_factory(write=True) as uow:
+            mine = uow.deliveries.confirm(claim.delivery.id, self.me, self.clock())
+            uow.commit()
+        return mine
 
     async def _look(
         self, poster: DigestPoster, workspace: Workspace, forum: Forum, claim: Claim, digest: Digest
     ) -> Outcome | None:
-        """An earlier claim never recorded its post: find it, or ask the owners; None when it surely isn't there."""
-        assert forum.destination is not None
+        """An earlier claim never recorded its post: find it where it went, or ask the owners; None when it surely
+        isn't there."""
         since = (claim.delivery.claimed_at or self.clock()) - timedelta(days=2)
         try:
-            found = await poster.find_digest(workspace, forum.destination, digest.key, since)
+            found = await poster.find_digest(workspace, claim.delivery.destination, digest.key, since)
         except CannotLook:
-            await asyncio.to_thread(self._record, lambda uow: uow.deliveries.asked(claim.delivery.id))
-            await self._ask_owners(workspace, forum, digest)
-            return Outcome(Sent.ASKED, digest.week)
+            if await self._ask_owners(workspace, forum, digest):
+                await asyncio.to_thread(self._record, lambda uow: uow.deliveries.asked(claim.delivery.id))
+                return Outcome(Sent.ASKED, digest.week)
+            log.error("nobody could be asked whether the %s digest for %s was posted", forum.slug, digest.week)
+            return Outcome(Sent.FAILED, digest.week, detail="unknown whether it was posted; nobody could be asked")
         if found is None:
             return None
         await asyncio.to_thread(self._record, lambda uow: uow.deliveries.posted(claim.delivery.id, found))
         log.info("found the %s digest for %s already posted; recorded it", forum.slug, digest.week)
         return Outcome(Sent.FOUND, digest.week, found)
 
-    async def _ask_owners(self, workspace: Workspace, forum: Forum, digest: Digest) -> None:
+    async def _ask_owners(self, workspace: Workspace, forum: Forum, digest: Digest) -> int:
+        """The owners privately; with none (or none reachable), the forum's own channel. How many were told."""
+        if self.notify is None:
+            return 0
         owners = await asyncio.to_thread(self._owners, workspace)
         text = (
             f"Tally stopped while posting the {forum.name} digest for {digest.week}, and can't read the conversation "
             "to see whether it arrived. If it isn't there, an admin can send it with "
             f"`tally digest send --forum {forum.slug} --week {digest.week}`; Tally won't post it again by itself."
         )
-        replies = [Reply(text=text, kind=ReplyKind.NOTICE, to=Target.DIRECT, recipient=o) for o in sorted(owners)]
-        if self.notify is not None and replies:
-            await _maybe_await(self.notify(WorkspaceRef(workspace.platform, workspace.external_id), replies))
+        ref = WorkspaceRef(workspace.platform, workspace.external_id)
+        asked = [Reply(text=text, kind=ReplyKind.NOTICE, to=Target.DIRECT, recipient=o) for o in sorted(owners)]
+        told = await self.notify(ref, asked) if asked else 0
+        if not told and forum.destination:
+            told = await self.notify(ref, [Reply(text=text, to=Target.CONVERSATION, recipient=forum.destination)])
+        return told
 
     async def _failed(self, claim: Claim, week: IsoWeek, error: str) -> Outcome:
         await asyncio.to_thread(self._record, lambda uow: uow.deliveries.failed(claim.delivery.id, error))
@@ -201,8 +241,3 @@ def _forum(uow: UnitOfWork, workspace_id: int, slug: str) -> tuple[Workspace, Fo
     if forum is None:
         raise LookupError(f"no forum {slug!r} in workspace {workspace_id}")
     return workspace, forum, forum.id == default.id
-
-
-async def _maybe_await(value: object) -> None:
-    if asyncio.iscoroutine(value) or isinstance(value, asyncio.Future):
-        await value

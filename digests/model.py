@@ -84,7 +84,7 @@ class Digest:
     staff_hours: Decimal = Decimal(0)
     cost: Decimal = Decimal(0)
     users: int = 0
-    failure_demand: int = 0  # occurrences of failure-demand problems
+    failure_demand: int = 0  # occurrences of failure-demand problems (with demand: in the areas that recorded it)
     demand: int | None = None  # contacts or cases recorded for the forum's areas; None: none recorded
     top: tuple[ProblemLine, ...] = ()
     new_problems: tuple[ProblemLine, ...] = ()

@@ -69,6 +69,7 @@ class Scheduler:
             timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
         )
         self._forums: tuple[tuple[int, str, int, str, str], ...] = ()
+        self._running: set[asyncio.Task[Any]] = set()
 
     def start(self) -> None:
         now = self.clock()
@@ -80,10 +81,13 @@ class Scheduler:
             self.aps.add_job(self._led(self.reminders), every, id="reminders")
         self.aps.start()
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 30) -> None:
+        """Jobs under way finish (or time out) before the lead is let go, so nobody else takes up their posts."""
         self.aps.shutdown(wait=False)
-        await asyncio.to_thread(self.leadership.release)
         self.leading = False
+        if self._running:
+            await asyncio.wait(self._running, timeout=grace)
+        await asyncio.to_thread(self.leadership.release)
 
     async def rebuild(self) -> None:
         """Each forum's weekly digest job, from the database: at start, on taking the lead, when settings change."""
@@ -99,9 +103,8 @@ class Scheduler:
         for workspace_id, slug, day, hhmm, timezone in forums:
             at = digest_time(hhmm)
             trigger = CronTrigger(day_of_week=DAYS[day], hour=at.hour, minute=at.minute, timezone=timezone)
-            self.aps.add_job(
-                self._led(self._weekly(workspace_id, slug, timezone)), trigger, id=f"digest:{workspace_id}:{slug}"
-            )
+            weekly = self._weekly(workspace_id, slug, timezone, day, hhmm)
+            self.aps.add_job(self._led(weekly), trigger, id=f"digest:{workspace_id}:{slug}")
         self._forums = forums
         log.info("scheduled the weekly digest of %d forum(s)", len(forums))
 
@@ -142,10 +145,11 @@ class Scheduler:
         if due <= local <= due + CATCH_UP:
             await self._safely(self.agenda(workspace, forum, f"{meeting:%Y-%m}"), f"{forum.slug} agenda")
 
-    def _weekly(self, workspace_id: int, slug: str, timezone: str) -> Job:
+    def _weekly(self, workspace_id: int, slug: str, timezone: str, day: int, hhmm: str) -> Job:
         async def job() -> None:
-            week = IsoWeek.last_complete(self.clock(), timezone)
-            await self._safely(self.digests.deliver(workspace_id, slug, week), f"{slug} digest")
+            # The week before the slot's, as the sweep reckons it: a run fired late still names the same week.
+            slot = last_slot(self.clock(), timezone, day, hhmm)
+            await self._safely(self.digests.deliver(workspace_id, slug, IsoWeek.of(slot.date()).previous()), slug)
 
         return job
 
@@ -161,7 +165,9 @@ class Scheduler:
     async def _lead(self) -> None:
         was = self.leading
         try:
-            self.leading = await asyncio.to_thread(self.leadership.try_lead)
+            # A check that doesn't answer within two rounds counts as a lost lead: another replica may have it.
+            check = asyncio.to_thread(self.leadership.try_lead)
+            self.leading = await asyncio.wait_for(check, timeout=2 * self.timing.lead_seconds)
         except Exception:  # noqa: BLE001 - the database is away: lead nothing until it answers
             log.warning("could not reach the database to take the scheduler's lead", exc_info=True)
             self.leading = False
@@ -172,10 +178,14 @@ class Scheduler:
             log.warning("this process no longer runs the scheduled jobs")
 
     async def _safely(self, work: Awaitable[Any], what: str) -> None:
+        task = asyncio.ensure_future(work)
+        self._running.add(task)
         try:
-            await work
+            await task
         except Exception:  # noqa: BLE001 - one forum's failure must not stop the others; the next run retries
             log.exception("the %s job failed", what)
+        finally:
+            self._running.discard(task)
 
     def _workspaces(self) -> list[Workspace]:
         with self.uow_factory(write=False) as uow:

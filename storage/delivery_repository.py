@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlmodel import Session
 
 from storage.digest_ports import Claim, Delivery, DeliveryRepository, DeliveryStatus
@@ -40,7 +40,15 @@ class SqlDeliveries(DeliveryRepository):
         self.dialect = session.get_bind().dialect.name
 
     def claim(
-        self, workspace_id: int, forum_id: int, kind: str, period: str, destination: str, by: str, stale: datetime
+        self,
+        workspace_id: int,
+        forum_id: int,
+        kind: str,
+        period: str,
+        destination: str,
+        by: str,
+        now: datetime,
+        stale: datetime,
     ) -> Claim | None:
         stmt = (
             _INSERTS[self.dialect](D)
@@ -50,7 +58,7 @@ class SqlDeliveries(DeliveryRepository):
                 kind=kind,
                 period=period,
                 status=DeliveryStatus.CLAIMED.value,
-                claimed_at=utcnow(),
+                claimed_at=now,
                 claimed_by=by,
                 attempts=1,
                 destination=destination,
@@ -66,19 +74,21 @@ class SqlDeliveries(DeliveryRepository):
         row = self._row(forum_id, kind, period)
         if row is None or row.status in (DeliveryStatus.POSTED, DeliveryStatus.ASKED):
             return None
-        failed = (D.c.status == DeliveryStatus.FAILED.value) & (D.c.claimed_at < stale)  # not every minute
-        # A claim by another process (only one runs jobs at a time: it died) or an old one of ours.
-        abandoned = (D.c.status == DeliveryStatus.CLAIMED.value) & or_(D.c.claimed_by != by, D.c.claimed_at < stale)
+        # A failed one is tried again, not every minute; a claim that has not been confirmed since `stale` was
+        # abandoned (its process died mid-post, or lost the lead): whoever holds it, it is never taken while live.
         was_failed = row.status == DeliveryStatus.FAILED
+        status = DeliveryStatus.FAILED if was_failed else DeliveryStatus.CLAIMED
+        # A failed post was not made, so it may go elsewhere now; an abandoned one is looked for where it went.
+        moved = {"destination": destination} if was_failed else {}
         taken = self.session.execute(
             update(D)
-            .where(D.c.id == row.id, failed if was_failed else abandoned)
+            .where(D.c.id == row.id, D.c.status == status.value, D.c.claimed_at < stale)
             .values(
                 status=DeliveryStatus.CLAIMED.value,
-                claimed_at=utcnow(),
+                claimed_at=now,
                 claimed_by=by,
                 attempts=D.c.attempts + 1,
-                destination=destination,
+                **moved,
             )
         )
         if not taken.rowcount:
@@ -92,6 +102,15 @@ class SqlDeliveries(DeliveryRepository):
         row = self._row(forum_id, kind, period)
         return _delivery(row) if row else None
 
+    def confirm(self, delivery_id: int, by: str, now: datetime) -> bool:
+        result = self.session.execute(
+            update(D)
+            .where(D.c.id == delivery_id, D.c.status == DeliveryStatus.CLAIMED.value, D.c.claimed_by == by)
+            .values(claimed_at=now)
+        )
+        self.session.expire_all()
+        return bool(result.rowcount)
+
     def posted(self, delivery_id: int, message_id: str) -> None:
         self._set(delivery_id, status=DeliveryStatus.POSTED.value, message_id=message_id[:200], posted_at=utcnow())
 
@@ -101,12 +120,12 @@ class SqlDeliveries(DeliveryRepository):
     def asked(self, delivery_id: int) -> None:
         self._set(delivery_id, status=DeliveryStatus.ASKED.value)
 
-    def reclaim(self, delivery_id: int, by: str) -> Delivery:
+    def reclaim(self, delivery_id: int, by: str, now: datetime) -> Delivery:
         self._set(
             delivery_id,
             status=DeliveryStatus.CLAIMED.value,
             claimed_by=by,
-            claimed_at=utcnow(),
+            claimed_at=now,
             attempts=D.c.attempts + 1,
         )
         row = self.session.get(DeliveryRow, delivery_id)

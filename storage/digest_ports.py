@@ -73,8 +73,8 @@ class DigestFacts(abc.ABC):
         """Marked fixed between start and end (and still fixed)."""
 
     @abc.abstractmethod
-    def demand(self, workspace_id: int, area_ids: Sequence[int] | None, week_start: date) -> int | None:
-        """The week's recorded contacts or cases in those areas; None when none was recorded (unknown, not 0)."""
+    def demand(self, workspace_id: int, area_ids: Sequence[int] | None, week_start: date) -> dict[int, int]:
+        """The week's recorded contacts or cases per area, of those areas that have a record."""
 
     @abc.abstractmethod
     def ideas(
@@ -121,11 +121,23 @@ class DeliveryRepository(abc.ABC):
 
     @abc.abstractmethod
     def claim(
-        self, workspace_id: int, forum_id: int, kind: str, period: str, destination: str, by: str, stale: datetime
+        self,
+        workspace_id: int,
+        forum_id: int,
+        kind: str,
+        period: str,
+        destination: str,
+        by: str,
+        now: datetime,
+        stale: datetime,
     ) -> Claim | None:
-        """The delivery's claim, or None when it was posted, left to the owners, or is being posted by `by`'s
-        peer since after `stale`. A failed delivery is claimed again once its last try is older than `stale`; one
-        claimed by another process (or by this one before `stale`) comes back uncertain."""
+        """The delivery's claim for `by`, or None: it was posted, left to the owners, or claimed (or last tried)
+        after `stale`, whoever by. A failed delivery older than that is claimed again; a claim last confirmed
+        before `stale` was abandoned, and comes back uncertain (look for its post before posting)."""
+
+    @abc.abstractmethod
+    def confirm(self, delivery_id: int, by: str, now: datetime) -> bool:
+        """Still ours, just before posting (and marked live again); False when another process took it over."""
 
     @abc.abstractmethod
     def find(self, forum_id: int, kind: str, period: str) -> Delivery | None: ...
@@ -140,5 +152,5 @@ class DeliveryRepository(abc.ABC):
     def asked(self, delivery_id: int) -> None: ...
 
     @abc.abstractmethod
-    def reclaim(self, delivery_id: int, by: str) -> Delivery:
+    def reclaim(self, delivery_id: int, by: str, now: datetime) -> Delivery:
         """Claimed again on an owner's say-so (`tally digest send`), whatever it was: they asked for another post."""

@@ -101,13 +101,12 @@ class SqlDigestFacts(dp.DigestFacts):
         )
         return self._facts(query.order_by(p.number).limit(limit))
 
-    def demand(self, workspace_id: int, area_ids: Sequence[int] | None, week_start: date) -> int | None:
+    def demand(self, workspace_id: int, area_ids: Sequence[int] | None, week_start: date) -> dict[int, int]:
         d = DemandRow
-        query = select(func.count(d.id), func.sum(d.total)).where(
+        query = select(d.area_id, d.total).where(
             d.workspace_id == workspace_id, d.week_start == week_start, _in_areas(d.area_id, area_ids)
         )
-        rows, total = self.session.execute(query).one()
-        return int(total or 0) if rows else None
+        return {int(area): int(total) for area, total in self.session.execute(query)}
 
     def ideas(
         self,

@@ -43,7 +43,21 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, echo: bool = False) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(
+        url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=POSTGRES_CONNECT_ARGS
+    )
+
+
+# TCP keepalives, and a bound on unacknowledged sends: a connection to a server (or from a replica) that vanished
+# is found dead in under a minute, not the kernel's two hours. The scheduler's lead rides on one.
+POSTGRES_CONNECT_ARGS = {
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 30_000,
+    "connect_timeout": 10,
+}
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

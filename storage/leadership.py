@@ -7,6 +7,7 @@ import contextlib
 import fcntl
 import logging
 import os
+import threading
 from typing import IO, Protocol
 
 from sqlalchemy import text
@@ -31,8 +32,17 @@ class PostgresLeadership:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.connection: Connection | None = None
+        self.busy = threading.Lock()  # a check stuck on a dead connection must not be joined by the next one
 
     def try_lead(self) -> bool:
+        if not self.busy.acquire(blocking=False):
+            return False  # the last check is still waiting on its connection: not leading until it answers
+        try:
+            return self._try_lead()
+        finally:
+            self.busy.release()
+
+    def _try_lead(self) -> bool:
         if self.connection is not None:
             try:
                 self.connection.execute(text("select 1"))
@@ -53,7 +63,8 @@ class PostgresLeadership:
         return True
 
     def release(self) -> None:
-        if self.connection is not None:
+        if self.connection is not None and self.busy.acquire(timeout=5):
+            self.busy.release()
             with contextlib.suppress(Exception):
                 self.connection.execute(text("select pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
             self._drop()

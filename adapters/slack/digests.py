@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackRequestError
-from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler, AsyncServerErrorRetryHandler
-from slack_sdk.http_retry.request import HttpRequest
-from slack_sdk.http_retry.response import HttpResponse
-from slack_sdk.http_retry.state import RetryState
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from digests.blocks import digest_blocks, digest_fallback_text
@@ -29,51 +26,52 @@ RETRIES = 4
 CANT_READ = {"missing_scope", "not_in_channel", "channel_not_found", "not_allowed_token_type", "no_permission"}
 
 
-class AnyServerErrorRetryHandler(AsyncServerErrorRetryHandler):
-    """slack_sdk retries 500 and 503 only; Slack's edge also answers 502 and 504."""
-
-    async def _can_retry_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        return response is not None and response.status_code >= 500
-
-
 class SlackDigestPoster:
-    def __init__(self, session: aiohttp.ClientSession, api_url: str, find_token: TokenFinder) -> None:
+    def __init__(
+        self, session: aiohttp.ClientSession, api_url: str, find_token: TokenFinder, base_delay: float = 1.0
+    ) -> None:
         self.session = session
         self.api_url = api_url
         self.find_token = find_token
+        self.base_delay = base_delay  # the first back-off after a 5xx; doubled each time
 
     async def _client(self, workspace: Workspace) -> AsyncWebClient:
         token = await asyncio.to_thread(self.find_token, workspace.external_id)
         if not token:
             raise PostFailed(f"Tally is not installed in Slack workspace {workspace.external_id}")
         client = AsyncWebClient(token=token, base_url=self.api_url, session=self.session)
-        client.retry_handlers = [
-            AsyncRateLimitErrorRetryHandler(max_retry_count=RETRIES),
-            AnyServerErrorRetryHandler(max_retry_count=RETRIES),
-        ]
+        # A 429 means Slack did not take the message: waited out (Retry-After) and sent again by slack_sdk. A 5xx
+        # may have posted it, so post_digest looks in the channel before each retry instead.
+        client.retry_handlers = [AsyncRateLimitErrorRetryHandler(max_retry_count=RETRIES)]
         return client
 
     async def post_digest(self, workspace: Workspace, destination: str, digest: Digest, chart: bytes | None) -> str:
         client = await self._client(workspace)
-        try:
-            posted = await client.chat_postMessage(
-                channel=destination,
-                text=digest_fallback_text(digest),
-                blocks=digest_blocks(digest),
-                metadata={"event_type": METADATA_EVENT, "event_payload": {"key": digest.key}},
-                unfurl_links=False,
-            )
-        except SlackApiError as exc:
-            raise PostFailed(f"Slack refused the digest ({exc.response.get('error')})") from exc
-        except (aiohttp.ClientError, TimeoutError, SlackRequestError) as exc:
-            raise PostUnsure(f"Slack did not answer ({type(exc).__name__})") from exc
+        since = datetime.now(UTC) - timedelta(minutes=10)
+        for attempt in range(1, RETRIES + 2):
+            try:
+                posted = await client.chat_postMessage(
+                    channel=destination,
+                    text=digest_fallback_text(digest),
+                    blocks=digest_blocks(digest),
+                    metadata={"event_type": METADATA_EVENT, "event_payload": {"key": digest.key}},
+                    unfurl_links=False,
+                )
+                break
+            except SlackApiError as exc:
+                if exc.response.status_code < 500:
+                    raise PostFailed(f"Slack refused the digest ({exc.response.get('error')})") from exc
+                if attempt > RETRIES:
+                    raise PostUnsure(f"Slack answered {exc.response.status_code} {RETRIES + 1} times") from exc
+            except (aiohttp.ClientError, TimeoutError, SlackRequestError) as exc:
+                raise PostUnsure(f"Slack did not answer ({type(exc).__name__})") from exc
+            await asyncio.sleep(self.base_delay * 2 ** (attempt - 1))
+            try:
+                found = await self.find_digest(workspace, destination, digest.key, since)
+            except (CannotLook, SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+                raise PostUnsure("Slack failed, and its history can't say whether the digest arrived") from exc
+            if found:
+                return found  # the failed answer hid a post that was made
         ts = str(posted.get("ts") or "")
         if chart:
             await self._upload(client, destination, ts, digest, chart)

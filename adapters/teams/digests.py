@@ -22,7 +22,8 @@ from .outbox import card_activity
 
 log = logging.getLogger("tally.teams.digests")
 
-RETRIED = {412, 429, 500, 502, 503, 504}
+RETRIED = {412, 429, 502, 504}  # what Microsoft's bot guidance says to retry with back-off
+UNSURE = {500, 503}  # the message may have been taken: not sent again blindly
 ATTEMPTS = 5
 TOO_BIG = {413}
 
@@ -41,12 +42,12 @@ class TeamsDigestPoster:
             return await self._send(reference, destination, digest_card(digest, chart))
         except ConnectorError as exc:
             if chart is None or not _too_big(exc):
-                raise PostFailed(str(exc)) from exc
+                raise _failure(exc) from exc
             log.info("Teams found the digest too big with its chart; sending it without")
         try:
             return await self._send(reference, destination, digest_card(digest, None))
         except ConnectorError as exc:
-            raise PostFailed(str(exc)) from exc
+            raise _failure(exc) from exc
 
     async def _send(self, reference: dict[str, Any], conversation: str, card: dict[str, Any]) -> str:
         activity = {**card_activity(card), "from": reference.get("bot")}
@@ -65,6 +66,10 @@ class TeamsDigestPoster:
     async def find_digest(self, workspace: Workspace, destination: str, key: str, since: datetime) -> str | None:
         """A bot can't read a Teams conversation's history without more permissions than Tally asks for."""
         raise CannotLook("Teams conversations' history is not readable by Tally")
+
+
+def _failure(exc: ConnectorError) -> PostFailed | PostUnsure:
+    return PostUnsure(str(exc)) if exc.status in UNSURE else PostFailed(str(exc))
 
 
 def _too_big(exc: ConnectorError) -> bool:

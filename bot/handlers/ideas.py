@@ -347,7 +347,7 @@ def merge_ideas(cmd: c.MergeIdeas, ctx: Context) -> Reply:
 def show_agenda(cmd: c.ShowAgenda, ctx: Context) -> Reply:
     """Ready for the forum: at improve and undecided, ranked by return on investment, then votes."""
     ws = workspace(ctx, cmd.ws)
-    ready = ctx.uow.ideas.list(ws.id, (Stage.IMPROVE,), decided=False, limit=100)
+    ready = in_forum(ctx, ws, cmd.forum, ctx.uow.ideas.list(ws.id, (Stage.IMPROVE,), decided=False, limit=100))
     views = [idea_view(ctx, ws, idea) for idea in ready]
 
     def rank(view: IdeaView) -> tuple:
@@ -376,6 +376,18 @@ def show_agenda(cmd: c.ShowAgenda, ctx: Context) -> Reply:
         kind=ReplyKind.LIST,
         sections=tuple(sections),
     )
+
+
+def in_forum(ctx: Context, ws: Workspace, slug: str | None, ideas: list[Idea]) -> list[Idea]:
+    """A forum's ideas: those filed to it, and for the workspace's first forum those filed to none."""
+    if slug is None or not ws.id:
+        return ideas
+    forums = ctx.uow.forums.list(ws.id)
+    forum = next((f for f in forums if f.slug == slug), None)
+    if forum is None:
+        return []
+    first = forums[0].id == forum.id
+    return [i for i in ideas if i.forum_id == forum.id or (first and i.forum_id is None)]
 
 
 def remind_reviews(cmd: c.RemindReviews, ctx: Context) -> Reply:

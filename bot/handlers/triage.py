@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from bot import commands as c
 from bot.events import AgendaCarriedOver, IdeasNeedOwners
 from bot.handlers.context import Context, audit, today
+from bot.handlers.ideas import in_forum
 from bot.meetings import meeting_on, next_meeting
 from bot.replies import Reply
 from storage.model import Forum, Idea, Stage, Workspace
@@ -31,7 +32,7 @@ def triage_ideas(cmd: c.TriageIdeas, ctx: Context) -> Reply:
 
 def _claimed(ctx: Context, ws: Workspace, forum: Forum, kind: str, period: str) -> bool:
     assert ws.id is not None and forum.id is not None
-    claim = ctx.uow.deliveries.claim(ws.id, forum.id, kind, period, "", "triage", ctx.now - timedelta(days=1))
+    claim = ctx.uow.deliveries.claim(ws.id, forum.id, kind, period, "", "triage", ctx.now, ctx.now - timedelta(days=1))
     if claim is None or claim.uncertain:  # told already, or a crash mid-way: never told twice
         return False
     ctx.uow.deliveries.posted(claim.delivery.id, "")
@@ -78,7 +79,7 @@ def _carry(ctx: Context, ws: Workspace, forum: Forum) -> int:
     met = _last_meeting(now, forum.meets)
     if met is None or now - met > CARRY_WINDOW or not _claimed(ctx, ws, forum, CARRY, f"{met:%Y-%m}"):
         return 0
-    improve = ctx.uow.ideas.list(ws.id, (Stage.IMPROVE,), decided=False, limit=100)
+    improve = in_forum(ctx, ws, forum.slug, ctx.uow.ideas.list(ws.id, (Stage.IMPROVE,), decided=False, limit=100))
     waiting = sorted((i for i in improve if _utc_date(i) <= met), key=lambda i: i.number)
     if not waiting:
         return 0

@@ -103,6 +103,7 @@ async def serve(url: str, fake_slack, tmp_path) -> asyncio.subprocess.Process:  
         "TALLY_LEAD_SECONDS": "1",
         "TALLY_SWEEP_SECONDS": "1",
         "TALLY_REMINDER_SECONDS": "0",
+        "TALLY_CLAIM_SECONDS": "4",  # a claim unconfirmed this long was abandoned (ten minutes in production)
     }
     with open(tmp_path / f"serve-{port}.log", "w") as log:  # the child keeps its own copy of the handle
         process = await asyncio.create_subprocess_exec(

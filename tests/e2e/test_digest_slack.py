@@ -45,12 +45,13 @@ def forum_in(running: RunningTally, channel: str = CHANNEL, first: str = "", day
         if first:
             conn.execute(text(first), {"at": "2026-11-21 09:00:05", "c": channel})
         conn.execute(
-            text("update forum set destination = :c, digest_day = :d, digest_time = '09:00'"), {"c": channel, "d": day}
+            text("update forum set destination = :c, digest_day = :d, digest_time = '09:00' where slug = 'forum'"),
+            {"c": channel, "d": day},
         )
 
 
-def digests(fake_slack) -> list:  # type: ignore[no-untyped-def]
-    return [c for c in fake_slack.called("chat.postMessage") if c.args.get("channel") == CHANNEL]
+def digests(fake_slack, channel: str = CHANNEL) -> list:  # type: ignore[no-untyped-def]
+    return [c for c in fake_slack.called("chat.postMessage") if c.args.get("channel") == channel]
 
 
 async def test_the_digest_is_posted_once_with_its_key_and_its_chart_in_the_thread(db_url, fake_slack, fixed_clock):
@@ -132,10 +133,20 @@ async def test_a_digest_more_than_24_hours_late_is_not_sent(db_url, fake_slack, 
     running = await start_tally(settings, fake_slack, fixed_clock)
     try:
         await running.slack.slash("Printer jams at reception x3 10m on 2026-11-13", user_id="U0ALICE")
-        forum_in(running, day=4)  # Fridays at 09:00: 25.5 hours before the clock's Saturday 10:30
-        await asyncio.sleep(3)
+        # Fridays at 09:00: 25.5 hours before the clock's Saturday 10:30. A second forum, on Fridays at 11:00 (23.5
+        # hours before), shows the sweep really ran.
+        late_one = (
+            "insert into forum (workspace_id, slug, name, destination, area_ids, meets, digest_day, digest_time)"
+            " select workspace_id, 'control', 'Control', 'C0CONTROL', '[]', 'first-tue', 4, '11:00' from forum"
+        )
+        forum_in(running, first=late_one, day=4)
+        await fake_slack.wait_until(lambda: len(digests(fake_slack, "C0CONTROL")) == 1, "the control digest", 15)
+        await asyncio.sleep(2)
         assert digests(fake_slack) == []
-        assert running.count("select count(*) from delivery where kind = 'digest'") == 0
+        with running.engine.connect() as conn:
+            assert conn.execute(text("select destination from delivery where kind = 'digest'")).scalars().all() == [
+                "C0CONTROL"
+            ]
     finally:
         await running.server.close()
 

@@ -58,7 +58,7 @@ FIXTURE = {
     "D": ("Lost forms", "post", 20, 1, False, {1: 7}),
     "E": ("Card reader", "front", 45, 1, False, {0: 1}),
     "F": ("Wrong leaflet", "post", 15, 1, False, {0: 2}),
-    "G": ("Phone drops", "front", 5, 1, False, {0: 1}),
+    "G": ("Phone drops", "front", 5, 1, True, {0: 1}),  # failure demand where no demand is recorded
     # A shift: twelve weeks about 1 or 2 a week, then 6 or 7: the digest's week is a concern.
     "H": (
         "Queue system down",
@@ -124,6 +124,7 @@ def test_totals_and_the_top_five_by_staff_hours_with_their_change(engine, twenty
     assert by_title["Chasing letters"].staff_hours == 3 and by_title["Chasing letters"].previous_hours == 1
     assert by_title["Portal blank page"].change_hours == Decimal(100 - 40) / 60
     assert by_title["Printer jams"].change_hours == Decimal(150 - 60) / 60
+    # Only 'post' recorded its demand: G's failure demand at the front desk is not set against it.
     assert d.failure_demand == 3 and d.demand == 100 and d.failure_demand_share == Decimal("0.03")
     assert d.history_weeks == 20 and not d.trial_limits
 
@@ -132,6 +133,7 @@ def test_a_forum_sees_only_its_areas(engine, twenty_weeks):
     d = digest_of(engine, slug="front")
     assert d.occurrences == 5 + 10 + 1 + 1 + 6  # A, C, E, G, H
     assert d.demand is None and d.failure_demand_share is None  # demand was recorded only for 'post'
+    assert d.failure_demand == 1  # G, counted, with its share unknown
     assert "Chasing letters" not in {p.title for p in d.top}
 
 
