@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -50,6 +51,7 @@ from storage.ports import UnitOfWork
 log = logging.getLogger("tally.bus")
 
 Replies = Reply | tuple[Reply, ...]
+COMMITS = itertools.count(1)  # next() on it is atomic under the GIL: the worker threads share it
 
 
 def show_help(cmd: c.ShowHelp, ctx: Context) -> Reply:
@@ -102,6 +104,7 @@ class Result:
     events: tuple[object, ...] = ()
     redelivered: bool = False
     failed: bool = False  # an unexpected error: a platform's retry should be tried again
+    sequence: int = 0  # see MessageBus.run: orders the replacements of one message by commit
 
     @property
     def reply(self) -> Reply:
@@ -136,10 +139,14 @@ class MessageBus:
         try:
             with self.uow_factory(write=command.writes) as uow:
                 replies = handler(command, Context(uow, self.clock(), self.defaults, command.writes))
+                sequence = 0
                 if command.writes:
+                    # Taken inside the transaction, so after the locks a handler took (a vote locks its idea;
+                    # SQLite writers queue whole): a later commit of the same thing always gets a larger number.
+                    sequence = next(COMMITS)
                     uow.commit()
                 events = tuple(uow.collect_events())
-            return Result(replies if isinstance(replies, tuple) else (replies,), events)
+            return Result(replies if isinstance(replies, tuple) else (replies,), events, sequence=sequence)
         except AlreadyDelivered:
             return Result((), redelivered=True)
         except Exception as exc:  # noqa: BLE001 - mapped to a reply below

@@ -57,6 +57,7 @@ class Outcome:
 
     replies: tuple[Reply, ...] = ()
     redelivered: bool = False
+    sequence: int = 0  # the order its changes were committed in, this process (0: it changed nothing)
 
     def first(self, *targets: Target) -> Reply | None:
         return next((r for r in self.replies if r.to in targets), None)
@@ -176,7 +177,7 @@ class Core:
     def _outcome(self, done: i.Input, result: Result) -> Outcome:
         if result.redelivered:
             return Outcome(redelivered=True)
-        return Outcome(tuple(spelled(r, done.ws.platform) for r in result.replies))
+        return Outcome(tuple(spelled(r, done.ws.platform) for r in result.replies), sequence=result.sequence)
 
 
 async def _ask(question: Coroutine[Any, Any, bool]) -> bool:

@@ -4,7 +4,6 @@ and direct messages, as tracked background tasks over the process's one HTTP ses
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -89,7 +88,6 @@ class Outbox:
         self.session = session
         self.background = background
         # Cards replaced in place (a vote): the newest answer per message wins, whatever order the posts finish in.
-        self._stamps = itertools.count(1)
         self._newest: dict[tuple[str, str], int] = {}
         self._updating: dict[tuple[str, str], asyncio.Lock] = {}
 
@@ -100,8 +98,12 @@ class Outbox:
             return
         stamp = 0
         if where.message_ts and not where.on_ephemeral and any(r.to is Target.REPLACE for r in replies):
-            stamp = next(self._stamps)  # in the order the core answered, which is the order it committed
-            self._newest[(where.channel_id, where.message_ts)] = stamp
+            # In the order the changes were committed, whatever order the answers come back in (a read that
+            # replaces a message changed nothing, and is sent as it comes).
+            stamp = outcome.sequence
+            if stamp:
+                key = (where.channel_id, where.message_ts)
+                self._newest[key] = max(stamp, self._newest.get(key, 0))
         self.background.spawn(self._send_all(replies, where, stamp), "slack replies")
 
     def publish_home(self, client: AsyncWebClient, user_id: str, reply: Reply) -> None:
