@@ -20,9 +20,14 @@ CHANNEL = "C0FORUM"
 KEY = "forum:digest:2026-W46"
 
 
-async def start(db_url, fake_slack, fixed_clock) -> RunningTally:  # type: ignore[no-untyped-def]
+async def scheduling(db_url, fake_slack, fixed_clock) -> RunningTally:  # type: ignore[no-untyped-def]
+    """Tally with its scheduler's lead and sweep every second."""
     settings = replace(slack_settings(db_url, fake_slack), lead_seconds=1, sweep_seconds=1, reminder_seconds=0)
-    running = await start_tally(settings, fake_slack, fixed_clock)
+    return await start_tally(settings, fake_slack, fixed_clock)
+
+
+async def start(db_url, fake_slack, fixed_clock) -> RunningTally:  # type: ignore[no-untyped-def]
+    running = await scheduling(db_url, fake_slack, fixed_clock)
     # Last week's problems: the seed's example, and another.
     for line in (
         "Users chasing their decision letter #decisions x17 30m fd on 2026-11-12",
@@ -106,8 +111,7 @@ async def test_an_unrecorded_post_found_in_the_channel_is_recorded_not_posted_ag
             "metadata": {"event_type": "tally_digest", "event_payload": {"key": KEY}},
         }
     ]
-    settings = replace(slack_settings(db_url, fake_slack), lead_seconds=1, sweep_seconds=1, reminder_seconds=0)
-    running = await start_tally(settings, fake_slack, fixed_clock)
+    running = await scheduling(db_url, fake_slack, fixed_clock)
     try:
         await running.slack.slash("Printer jams at reception x3 10m on 2026-11-13", user_id="U0ALICE")
         forum_in(
@@ -129,8 +133,7 @@ async def test_an_unrecorded_post_found_in_the_channel_is_recorded_not_posted_ag
 
 
 async def test_a_digest_more_than_24_hours_late_is_not_sent(db_url, fake_slack, fixed_clock):
-    settings = replace(slack_settings(db_url, fake_slack), lead_seconds=1, sweep_seconds=1, reminder_seconds=0)
-    running = await start_tally(settings, fake_slack, fixed_clock)
+    running = await scheduling(db_url, fake_slack, fixed_clock)
     try:
         await running.slack.slash("Printer jams at reception x3 10m on 2026-11-13", user_id="U0ALICE")
         # Fridays at 09:00: 25.5 hours before the clock's Saturday 10:30. A second forum, on Fridays at 11:00 (23.5
@@ -152,8 +155,7 @@ async def test_a_digest_more_than_24_hours_late_is_not_sent(db_url, fake_slack, 
 
 
 async def test_the_agenda_is_posted_once_a_week_before_the_forum_meets(db_url, fake_slack, fixed_clock):
-    settings = replace(slack_settings(db_url, fake_slack), lead_seconds=1, sweep_seconds=1, reminder_seconds=0)
-    running = await start_tally(settings, fake_slack, fixed_clock)
+    running = await scheduling(db_url, fake_slack, fixed_clock)
     try:
         fake_slack.admins.add("U0LEAD")
         await running.slack.slash("Email decision letters as well", command="/idea", user_id="U0ALICE")
