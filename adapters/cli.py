@@ -59,6 +59,22 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
         engine.dispose()
 
 
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters import digest_cli, export_cli
+    from storage.engine import make_engine
+    from storage.migrate import upgrade
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    try:
+        return export_cli.export(engine, args)
+    except digest_cli.CliError as exc:
+        print(f"tally export: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tally", description="Tally: count what stops you serving people well.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
@@ -93,6 +109,16 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             one.add_argument("--again", action="store_true", help="post it even if it was posted before")
         one.set_defaults(func=cmd_digest)
+
+    out = sub.add_parser("export", help="problems, ideas and weekly totals as CSV, XLSX or JSON")
+    out.add_argument("--format", choices=("csv", "xlsx", "json"), default="csv")
+    out.add_argument(
+        "--from", dest="start", default=None, metavar="DATE", help="YYYY-MM-DD (default: the first record)"
+    )
+    out.add_argument("--to", dest="end", default=None, metavar="DATE", help="YYYY-MM-DD (default: today)")
+    out.add_argument("--out", default=None, metavar="FILE", help="write here (default: standard output; XLSX needs it)")
+    out.add_argument("--workspace", default=None, help="Slack team or Teams tenant id (default: the only one)")
+    out.set_defaults(func=cmd_export)
     return parser
 
 

@@ -11,6 +11,7 @@ from storage import ports
 from storage.delivery_repository import SqlDeliveries
 from storage.digest_repository import SqlDigestFacts
 from storage.engine import reading
+from storage.export_repository import SqlExportFacts
 from storage.forum_repository import SqlForums
 from storage.idea_repository import SqlDemand, SqlIdeas, SqlReviewReminders
 from storage.platform_repository import SqlConversations, SqlSlackInstallations
@@ -50,6 +51,7 @@ class SqlUnitOfWork(ports.UnitOfWork):
         self.forums = SqlForums(self.session)
         self.digests = SqlDigestFacts(self.session)
         self.deliveries = SqlDeliveries(self.session)
+        self.exports = SqlExportFacts(self.session)
         self.audit = SqlAudit(self.session)
         self.conversations = SqlConversations(self.session)
         self.slack_installations = SqlSlackInstallations(self.session, self.cipher)

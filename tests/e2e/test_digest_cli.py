@@ -93,3 +93,16 @@ async def test_slash_tally_digest_previews_privately_and_posts_nothing(tally):
     assert WEEK in shown and "8.5 hours" in shown and "only" in shown
     await tally.settle()
     assert not [c for c in tally.fake.called("chat.postMessage") if WEEK in json.dumps(c.args)]
+
+
+async def test_export_writes_each_format_and_says_how_to_write_bad_options(db_url, tmp_path):
+    seed(db_url)
+    out = tmp_path / "tally.xlsx"
+    code, _, err = await run_tally("export", "--format", "xlsx", "--out", str(out), DATABASE_URL=db_url)
+    assert code == 0 and out.read_bytes().startswith(b"PK") and "1 problems" in err
+    code, out_csv, _ = await run_tally("export", "--format", "csv", "--from", "2026-11-09", DATABASE_URL=db_url)
+    assert code == 0 and ",17,30,8.5,17," in out_csv.replace("\ufeff", "")
+    code, _, err = await run_tally("export", "--format", "xlsx", DATABASE_URL=db_url)
+    assert code == 2 and "--out" in err
+    code, _, err = await run_tally("export", "--from", "9/11/2026", DATABASE_URL=db_url)
+    assert code == 2 and "YYYY-MM-DD" in err and "Traceback" not in err
