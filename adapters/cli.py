@@ -75,6 +75,22 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         engine.dispose()
 
 
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters import digest_cli, import_cli
+    from storage.engine import make_engine
+    from storage.migrate import upgrade
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    try:
+        return import_cli.import_file(engine, args)
+    except digest_cli.CliError as exc:
+        print(f"tally import: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tally", description="Tally: count what stops you serving people well.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
@@ -119,6 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--out", default=None, metavar="FILE", help="write here (default: standard output; XLSX needs it)")
     out.add_argument("--workspace", default=None, help="Slack team or Teams tenant id (default: the only one)")
     out.set_defaults(func=cmd_export)
+
+    into = sub.add_parser("import", help="bring in tally charts kept on paper or in spreadsheets (CSV or XLSX)")
+    into.add_argument("file", metavar="FILE.csv|FILE.xlsx")
+    into.add_argument("--skip-invalid", action="store_true", help="import the good rows, report and skip the rest")
+    into.add_argument("--workspace", default=None, help="Slack team or Teams tenant id (default: the only one)")
+    into.set_defaults(func=cmd_import)
     return parser
 
 

@@ -26,7 +26,8 @@ def seed(url: str, channel: str | None = None) -> None:
     upgrade(engine)
     with SqlUnitOfWorkFactory(engine)() as uow:
         ws = uow.workspaces.get_or_create(Platform.SLACK, "T0COUNCIL", WorkspaceDefaults())
-        problem = uow.problems.add(Problem(ws.id, 1, "Users chasing their decision letter", effort_minutes=30))
+        number = uow.workspaces.next_problem_number(ws.id)
+        problem = uow.problems.add(Problem(ws.id, number, "Users chasing their decision letter", effort_minutes=30))
         uow.occurrences.add(Occurrence(ws.id, problem.id, date(2026, 11, 12), 17, effort_minutes=30, users_affected=1))
         uow.forums.default(ws.id)
         uow.commit()
@@ -106,3 +107,26 @@ async def test_export_writes_each_format_and_says_how_to_write_bad_options(db_ur
     assert code == 2 and "--out" in err
     code, _, err = await run_tally("export", "--from", "9/11/2026", DATABASE_URL=db_url)
     assert code == 2 and "YYYY-MM-DD" in err and "Traceback" not in err
+
+
+async def test_import_reports_every_bad_line_and_changes_nothing_then_adds_nothing_twice(db_url, tmp_path):
+    seed(db_url)
+    bad = tmp_path / "paper.csv"
+    bad.write_text(
+        "Process area,Issue,Number of occurrences,Effort to work around (minutes each)\n"
+        "Front desk,Printer jams,3,10\n,,2,5\nFront desk,Card reader,many,5\n",
+        encoding="utf-8",
+    )
+    code, _, err = await run_tally("import", str(bad), DATABASE_URL=db_url)
+    assert code == 2 and "line 3: Issue is empty" in err and "line 4: Number of occurrences 'many'" in err
+    assert "nothing imported" in err
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("select count(*) from problem")).scalar() == 1
+    code, out, err = await run_tally("import", str(bad), "--skip-invalid", DATABASE_URL=db_url)
+    assert code == 0 and "1 new problems" in out and "2 bad line(s) skipped" in out, err
+    code, out, _ = await run_tally("import", str(bad), "--skip-invalid", DATABASE_URL=db_url)
+    assert code == 0 and "0 new problems, 0 weekly tallies added, 1 already there" in out  # the same file again
+    with engine.connect() as conn:
+        assert conn.execute(text("select sum(count) from occurrence")).scalar() == 17 + 3
+    engine.dispose()
