@@ -1,4 +1,4 @@
-"""The `tally` command: serve, chat, db upgrade and digest (export, import, roi and demo arrive with their issues)."""
+"""The `tally` command: serve, chat, db upgrade, digest and roi (export, import and demo arrive with their issues)."""
 
 from __future__ import annotations
 
@@ -59,6 +59,22 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
         engine.dispose()
 
 
+def cmd_roi(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters import roi_cli
+    from storage.engine import make_engine
+    from storage.migrate import upgrade
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    try:
+        return roi_cli.roi(engine, args)
+    except roi_cli.CliError as exc:
+        print(f"tally roi: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tally", description="Tally: count what stops you serving people well.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
@@ -93,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             one.add_argument("--again", action="store_true", help="post it even if it was posted before")
         one.set_defaults(func=cmd_digest)
+
+    roi = sub.add_parser("roi", help="the failure-demand business case: its cost, share and the ideas' return")
+    roi.add_argument("--programme-cost", default=None, metavar="N", help="the programme's cost: adds programme ROI")
+    roi.add_argument("--json", action="store_true", help="print the figures as JSON (amounts as strings)")
+    roi.add_argument("--workspace", default=None, help="Slack team or Teams tenant id (default: the only one)")
+    roi.set_defaults(func=cmd_roi)
     return parser
 
 
