@@ -33,7 +33,7 @@ class SqlBusinessCase(BusinessCaseRepository):
                 (count * o.effort_minutes).label("minutes"),
                 (count * o.users_affected).label("users"),
             )
-            .select_from(o.join(p, p.id == o.problem_id))
+            .select_from(OccurrenceRow.__table__.join(ProblemRow.__table__, p.id == o.problem_id))  # type: ignore[attr-defined]
             .where(
                 o.workspace_id == workspace_id,
                 p.workspace_id == workspace_id,
@@ -62,7 +62,12 @@ class SqlBusinessCase(BusinessCaseRepository):
             func.sum(failure.c.users),
             func.sum(case((matched, failure.c.n), else_=0)),
         ).select_from(
-            failure.outerjoin(d, and_(d.area_id == failure.c.area_id, d.week_start == failure.c.week, *in_weeks))
+            failure.outerjoin(
+                DemandRow.__table__,
+                and_(  # type: ignore[attr-defined]
+                    d.area_id == failure.c.area_id, d.week_start == failure.c.week, *in_weeks
+                ),
+            )
         )
         failures = {
             area: (Totals(int(n or 0), int(m or 0), int(u or 0)), int(hit or 0))
@@ -102,7 +107,14 @@ class SqlBusinessCase(BusinessCaseRepository):
                 func.sum(count * o.effort_minutes),
                 func.sum(count * o.users_affected),
             )
-            .select_from(link.join(o, and_(o.problem_id == link.problem_id, o.workspace_id == workspace_id)))
+            .select_from(
+                IdeaProblemRow.__table__.join(
+                    OccurrenceRow.__table__,
+                    and_(  # type: ignore[attr-defined]
+                        o.problem_id == link.problem_id, o.workspace_id == workspace_id
+                    ),
+                )
+            )
             .where(
                 link.workspace_id == workspace_id,
                 link.idea_id.in_([r.id for r in rows]),
