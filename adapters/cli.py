@@ -1,4 +1,4 @@
-"""The `tally` command: serve, chat, db upgrade and digest (export, import, roi and demo arrive with their issues)."""
+"""The `tally` command: serve, chat, db upgrade, digest and roi (export, import and demo arrive with their issues)."""
 
 from __future__ import annotations
 
@@ -44,51 +44,44 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     from adapters import digest_cli
+
+    run = digest_cli.preview if args.digest_command == "preview" else digest_cli.send
+    return _on_database("digest", settings, lambda engine: run(settings, engine, args))
+
+
+def _on_database(name: str, settings: Settings, run) -> int:  # type: ignore[no-untyped-def]
+    """The database brought to head, `run(engine)`, and an operator's mistake said in one line, never a traceback."""
+    from adapters.digest_cli import CliError
     from storage.engine import make_engine
     from storage.migrate import upgrade
 
     engine = make_engine(settings.database_url)
     upgrade(engine)
     try:
-        run = digest_cli.preview if args.digest_command == "preview" else digest_cli.send
-        return run(settings, engine, args)
-    except digest_cli.CliError as exc:
-        print(f"tally digest: {exc}", file=sys.stderr)
+        return int(run(engine) or 0)
+    except CliError as exc:
+        print(f"tally {name}: {exc}", file=sys.stderr)
         return 2
     finally:
         engine.dispose()
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from adapters import digest_cli, export_cli
-    from storage.engine import make_engine
-    from storage.migrate import upgrade
+    from adapters import export_cli
 
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    try:
-        return export_cli.export(engine, args)
-    except digest_cli.CliError as exc:
-        print(f"tally export: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        engine.dispose()
+    return _on_database("export", settings, lambda engine: export_cli.export(engine, args))
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    from adapters import digest_cli, import_cli
-    from storage.engine import make_engine
-    from storage.migrate import upgrade
+    from adapters import import_cli
 
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    try:
-        return import_cli.import_file(engine, args)
-    except digest_cli.CliError as exc:
-        print(f"tally import: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        engine.dispose()
+    return _on_database("import", settings, lambda engine: import_cli.import_file(engine, args))
+
+
+def cmd_roi(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters import roi_cli
+
+    return _on_database("roi", settings, lambda engine: roi_cli.roi(engine, args))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -141,6 +134,12 @@ def build_parser() -> argparse.ArgumentParser:
     into.add_argument("--skip-invalid", action="store_true", help="import the good rows, report and skip the rest")
     into.add_argument("--workspace", default=None, help="Slack team or Teams tenant id (default: the only one)")
     into.set_defaults(func=cmd_import)
+
+    roi = sub.add_parser("roi", help="the failure-demand business case: its cost, share and the ideas' return")
+    roi.add_argument("--programme-cost", default=None, metavar="N", help="the programme's cost: adds programme ROI")
+    roi.add_argument("--json", action="store_true", help="print the figures as JSON (amounts as strings)")
+    roi.add_argument("--workspace", default=None, help="Slack team or Teams tenant id (default: the only one)")
+    roi.set_defaults(func=cmd_roi)
     return parser
 
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from bot import commands as c
 from bot.errors import AlreadyDelivered, TallyError, reply_for_error
+from bot.handlers.business_case import show_roi
 from bot.handlers.buttons import press_button
 from bot.handlers.context import Context
 from bot.handlers.forms import open_capture_form, submit_capture_form
@@ -84,6 +85,7 @@ HANDLERS: dict[type[c.Command], Callable[[c.Command, Context], Replies]] = {  # 
     c.DecideIdea: decide_idea,
     c.MergeIdeas: merge_ideas,
     c.ShowAgenda: show_agenda,
+    c.ShowRoi: show_roi,
     c.ManageOwners: manage_owners,
     c.RemindReviews: remind_reviews,
     c.ChangeSetting: change_setting,

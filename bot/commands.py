@@ -219,6 +219,14 @@ class ShowAgenda(Command):
 
 
 @dataclass(frozen=True)
+class ShowRoi(Command):
+    """`/tally roi [programme-cost N]`: the failure-demand business case, for anyone to read."""
+
+    writes = False
+    programme_cost: Decimal | None = None
+
+
+@dataclass(frozen=True)
 class ManageOwners(Command):
     change: str = "list"  # list, add or remove
     user_id: str = ""

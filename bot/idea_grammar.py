@@ -272,6 +272,8 @@ def parse_tally(text: str, ws: c.WorkspaceRef, actor: c.Actor) -> c.Command:
         return c.ManageOwners(ws=ws, actor=actor, change=change, user_id=parse_user(args[1]))
     if sub == "demand":
         return _demand(args, ws, actor)
+    if sub == "roi":
+        return _roi(args, ws, actor)
     if sub == "forum":
         rest = clean(text).strip().split(None, 1)
         return parse_forum(args, rest[1] if len(rest) > 1 else "", ws, actor)
@@ -310,6 +312,21 @@ def _setting(name: str, raw: str) -> str:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise BadInput(f"'{raw}' isn't a timezone.", "Give a name like Europe/London.") from exc
     return raw
+
+
+def _roi(args: list[str], ws: c.WorkspaceRef, actor: c.Actor) -> c.Command:
+    """`roi` or `roi programme-cost 50000`: checked here, so a bad cost says how to write it."""
+    if not args:
+        return c.ShowRoi(ws=ws, actor=actor)
+    if len(args) != 2 or args[0].lower() not in ("programme-cost", "program-cost"):
+        raise BadInput("That isn't how the business case is asked for.", f"Write it like this: {usage.ROI_USAGE}")
+    try:
+        cost = Decimal(args[1].replace(",", "").lstrip("£$€"))
+    except InvalidOperation:
+        cost = Decimal(0)
+    if not cost.is_finite() or not 0 < cost <= 10**12:
+        raise BadInput(f"'{args[1]}' isn't a programme cost.", f"Give an amount above 0: {usage.ROI_USAGE}")
+    return c.ShowRoi(ws=ws, actor=actor, programme_cost=cost)
 
 
 _ISO_WEEK = re.compile(r"(\d{4})-?W(\d{1,2})", re.IGNORECASE)

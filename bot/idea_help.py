@@ -16,6 +16,7 @@ MERGE_USAGE = "/idea merge <id> into <id>   e.g. /idea merge I4 into I3"
 OWNERS_USAGE = "/tally owners   /tally owners add @someone   /tally owners remove @someone"
 SETTINGS_USAGE = "/tally settings [hourly-cost 30 | currency GBP | timezone Europe/London]"
 DEMAND_USAGE = "/tally demand #area <total contacts or cases> [YYYY-Www]   e.g. /tally demand #benefits 1200 2026-W47"
+ROI_USAGE = "/tally roi [programme-cost N]   the failure-demand business case; e.g. /tally roi programme-cost 50000"
 FORUM_SHOW_USAGE = "/tally forum [<slug>]         the forums: their areas, where and when digests go, when they meet"
 FORUM_NEW_USAGE = "/tally forum new <name> #area [#area …]   e.g. /tally forum new Benefits forum #benefits #appeals"
 FORUM_HERE_USAGE = "/tally forum [<slug>] here    the forum's weekly digest goes to this channel or conversation"
@@ -55,6 +56,7 @@ TALLY_HELP = "\n".join(
         OWNERS_USAGE,
         SETTINGS_USAGE,
         DEMAND_USAGE,
+        ROI_USAGE,
         "/tally help                   this help",
     ]
 )

@@ -7,6 +7,9 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from storage.business_case_ports import AreaFacts as AreaFacts  # re-exported: the core's view of the facts
+from storage.business_case_ports import BusinessCaseRepository
+from storage.business_case_ports import IdeaFacts as IdeaFacts
 from storage.digest_ports import DeliveryRepository, DigestFacts
 from storage.model import (
     Area,
@@ -361,6 +364,7 @@ class UnitOfWork(abc.ABC):
     ideas: IdeaRepository
     reviews: ReviewReminders
     demand: DemandRepository
+    business_case: BusinessCaseRepository
     forums: ForumRepository
     digests: DigestFacts
     deliveries: DeliveryRepository

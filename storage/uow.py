@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from storage import ports
+from storage.business_case_repository import SqlBusinessCase
 from storage.delivery_repository import SqlDeliveries
 from storage.digest_repository import SqlDigestFacts
 from storage.engine import reading
@@ -48,6 +49,7 @@ class SqlUnitOfWork(ports.UnitOfWork):
         self.ideas = SqlIdeas(self.session)
         self.reviews = SqlReviewReminders(self.session)
         self.demand = SqlDemand(self.session)
+        self.business_case = SqlBusinessCase(self.session)
         self.forums = SqlForums(self.session)
         self.digests = SqlDigestFacts(self.session)
         self.deliveries = SqlDeliveries(self.session)
