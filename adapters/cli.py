@@ -84,6 +84,12 @@ def cmd_roi(args: argparse.Namespace, settings: Settings) -> int:
     return _on_database("roi", settings, lambda engine: roi_cli.roi(engine, args))
 
 
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters import demo_cli
+
+    return _on_database("demo", settings, lambda engine: demo_cli.demo(settings, engine, args))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tally", description="Tally: count what stops you serving people well.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
@@ -140,6 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
     roi.add_argument("--json", action="store_true", help="print the figures as JSON (amounts as strings)")
     roi.add_argument("--workspace", default=None, help="Slack team or Teams tenant id (default: the only one)")
     roi.set_defaults(func=cmd_roi)
+
+    sample = sub.add_parser("demo", help="load realistic sample data (20 weeks of problems, ideas, decisions)")
+    sample.add_argument("--workspace", default=None, help="a Slack team id to load into (default: the console's)")
+    sample.set_defaults(func=cmd_demo)
     return parser
 
 
