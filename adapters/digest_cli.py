@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import sys
-from datetime import UTC, date, datetime
-from decimal import Decimal
-from enum import Enum
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from adapters.config import Settings
 from digests.delivery import DigestDelivery, DigestPoster, Sent
+from digests.jsonable import dumps
 from digests.model import Digest
 from digests.text import digest_text
 from digests.weeks import IsoWeek
@@ -60,22 +58,13 @@ def the_week(text: str | None, workspace: Workspace) -> IsoWeek:
 
 
 def as_json(digest: Digest) -> str:
-    def plain(value: Any) -> Any:
-        if isinstance(value, Decimal):
-            return str(value)
-        if isinstance(value, date):
-            return value.isoformat()
-        if isinstance(value, Enum):
-            return value.value
-        raise TypeError(type(value).__name__)
-
     body = dataclasses.asdict(digest) | {
         "failure_demand_share": digest.failure_demand_share,
         "quiet": digest.quiet,
         "trial_limits": digest.trial_limits,
         "key": digest.key,
     }
-    return json.dumps(body, default=plain, indent=2, ensure_ascii=False)
+    return dumps(body)
 
 
 def preview(settings: Settings, engine: Engine, args: Any) -> int:

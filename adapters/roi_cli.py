@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +15,7 @@ from adapters.digest_cli import CliError, pick_workspace, step
 from bot.business_case import BusinessCase
 from bot.business_case_text import as_text
 from bot.handlers.business_case import build_case
+from digests.jsonable import dumps
 from storage.uow import SqlUnitOfWorkFactory
 
 clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731 - tests fix it
@@ -37,15 +37,8 @@ def programme_cost(raw: str | None) -> Decimal | None:
 def as_json(case: BusinessCase, currency: str) -> str:
     """Every figure, Decimals as strings so no digit is lost; the share unknown is null."""
 
-    def plain(value: Any) -> Any:
-        if isinstance(value, Decimal):
-            return str(value)
-        if isinstance(value, date):
-            return value.isoformat()
-        raise TypeError(type(value).__name__)
-
     body = {"currency": currency, **dataclasses.asdict(case), "unknown_share": list(case.unknown_share)}
-    return json.dumps(body, default=plain, indent=2, ensure_ascii=False)
+    return dumps(body)
 
 
 def roi(engine: Engine, args: Any) -> int:

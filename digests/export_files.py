@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
@@ -15,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from digests.export import IDEA_COLUMNS, WEEK_COLUMNS, Export
+from digests.jsonable import dumps
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"  # Excel reads a CSV as UTF-8 only with it
@@ -79,20 +79,13 @@ def to_xlsx(export: Export) -> bytes:
 
 
 def to_json(export: Export) -> str:
-    def plain(value: Any) -> Any:
-        if isinstance(value, Decimal):
-            return str(value)
-        if isinstance(value, date):
-            return value.isoformat()
-        raise TypeError(type(value).__name__)
-
     header = export.problem_header
     body = asdict(export) | {
         "problems": [dict(zip(header, row, strict=True)) for row in export.problems],
         "ideas": [dict(zip(IDEA_COLUMNS, row, strict=True)) for row in export.ideas],
         "weekly": [dict(zip(WEEK_COLUMNS, row, strict=True)) for row in export.weekly],
     }
-    return json.dumps(body, default=plain, indent=2, ensure_ascii=False)
+    return dumps(body)
 
 
 WRITERS = {"csv": to_csv, "xlsx": to_xlsx, "json": lambda e: to_json(e).encode("utf-8")}
