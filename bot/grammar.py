@@ -18,6 +18,11 @@ from bot.dates import (
     parse_date,
 )
 from bot.errors import BadInput
+from bot.names import MAX_AREA_NAME as MAX_AREA_NAME  # re-exported: where the grammar's callers look
+from bot.names import area_name as area_name
+from bot.names import checked_area_name as checked_area_name
+from bot.names import clean as clean
+from bot.names import slugify as slugify
 from storage.model import ImpactArea, Status
 
 MAX_COUNT = 1_000_000
@@ -55,28 +60,6 @@ LIST_FILTERS = {
 PERIODS = ("week", "month", "quarter")
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def clean(text: str) -> str:
-    """Control characters (NUL above all, which PostgreSQL refuses) never reach storage."""
-    return _CONTROL.sub("", text)
-
-
-def slugify(name: str) -> str:
-    """'Communicating decision on application' -> 'communicating-decision-on-application'."""
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-
-
-def area_name(token: str) -> str:
-    """The display name for an area typed as #words-like-this or #"Words like this"."""
-    inner = token[1:].strip('"“”').strip()
-    if not token.startswith(('#"', "#“")):
-        inner = inner.replace("-", " ").replace("_", " ")
-    inner = " ".join(inner.split())
-    return inner[:1].upper() + inner[1:]
-
-
 def _whole_number(raw: str, low: int, high: int, message: str, how: str) -> int:
     try:
         n = int(raw)
@@ -85,20 +68,6 @@ def _whole_number(raw: str, low: int, high: int, message: str, how: str) -> int:
     if not low <= n <= high:
         raise BadInput(message, how)
     return n
-
-
-MAX_AREA_NAME = 100
-
-
-def checked_area_name(name: str) -> str:
-    if not name:
-        raise BadInput("That area has no name.", 'Write #area-name or #"Area name".')
-    if len(name) > MAX_AREA_NAME:
-        raise BadInput(
-            f"That area's name is {len(name)} characters long.",
-            f'Keep a process area\'s name under {MAX_AREA_NAME} characters, e.g. #"Communicating decisions".',
-        )
-    return name
 
 
 def parse_count(raw: str, token: str | None = None) -> int:

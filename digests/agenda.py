@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from bot.commands import WorkspaceRef
 from bot.replies import Reply, Target
-from digests.delivery import STALE_CLAIM
+from digests.delivery import STALE_CLAIM, record
 from digests.model import Kind
 from storage.model import Forum, Workspace
 from storage.ports import UnitOfWork
@@ -67,6 +67,4 @@ class AgendaDelivery:
         return (claim.delivery.id, claim.uncertain) if claim else None
 
     def _record(self, change: Callable[[UnitOfWork], None]) -> None:
-        with self.uow_factory(write=True) as uow:
-            change(uow)
-            uow.commit()
+        record(self.uow_factory, change)

@@ -227,9 +227,14 @@ class DigestDelivery:
             return uow.workspaces.owners(workspace.id)
 
     def _record(self, change: Callable[[UnitOfWork], None]) -> None:
-        with self.uow_factory(write=True) as uow:
-            change(uow)
-            uow.commit()
+        record(self.uow_factory, change)
+
+
+def record(uow_factory: UnitOfWorkFactory, change: Callable[[UnitOfWork], None]) -> None:
+    """One change to a delivery, committed on its own (each step of a post is recorded as it happens)."""
+    with uow_factory(write=True) as uow:
+        change(uow)
+        uow.commit()
 
 
 def _forum(uow: UnitOfWork, workspace_id: int, slug: str) -> tuple[Workspace, Forum, bool]:

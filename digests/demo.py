@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from bot.grammar import slugify
+from bot.names import slugify
 from digests.weeks import IsoWeek
 from storage.model import (
     Decision,

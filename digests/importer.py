@@ -12,7 +12,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from bot.grammar import slugify
+from bot.names import slugify
 from digests.weeks import IsoWeek
 from storage.model import ImpactArea, Occurrence, Problem, Status, Workspace
 from storage.ports import DuplicateDelivery, UnitOfWork

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -89,14 +90,15 @@ class Scheduler:
             await asyncio.wait(self._running, timeout=grace)
         await asyncio.to_thread(self.leadership.release)
 
-    async def rebuild(self) -> None:
-        """Each forum's weekly digest job, from the database: at start, on taking the lead, when settings change."""
+    async def rebuild(self) -> list[tuple[Workspace, Forum]]:
+        """Each forum's weekly digest job, from the database: at start, on taking the lead, when settings change.
+        Returns the forums it read."""
         scheduled = await asyncio.to_thread(self._scheduled)
         forums = tuple(
             (ws.id or 0, forum.slug, forum.digest_day, forum.digest_time, ws.timezone) for ws, forum in scheduled
         )
         if forums == self._forums:
-            return
+            return scheduled
         for job in self.aps.get_jobs():
             if job.id.startswith("digest:"):
                 job.remove()
@@ -107,14 +109,15 @@ class Scheduler:
             self.aps.add_job(self._led(weekly), trigger, id=f"digest:{workspace_id}:{slug}")
         self._forums = forums
         log.info("scheduled the weekly digest of %d forum(s)", len(forums))
+        return scheduled
 
     async def sweep(self) -> None:
         """Send what fell due in the last 24 hours and isn't recorded as sent; the claim makes a repeat harmless."""
         if not self.leading:
             return
-        await self.rebuild()
+        scheduled = await self.rebuild()
         now = self.clock()
-        for workspace, forum in await asyncio.to_thread(self._scheduled):
+        for workspace, forum in scheduled:
             assert workspace.id is not None
             slot = last_slot(now, workspace.timezone, forum.digest_day, forum.digest_time)
             if now - slot <= CATCH_UP:
@@ -129,7 +132,7 @@ class Scheduler:
         """Each workspace's ideas once a week; the job claims its week, so another replica's run is harmless."""
         assert self.triage is not None
         for workspace in await asyncio.to_thread(self._workspaces):
-            local = now.astimezone(_zone(workspace.timezone))
+            local = now.astimezone(ZoneInfo(workspace.timezone))
             week = str(IsoWeek.of(local.date()))
             if (local.weekday(), local.hour) < TRIAGE_FROM or (workspace.id or 0, week) in self._triaged:
                 continue
@@ -137,11 +140,11 @@ class Scheduler:
             self._triaged.add((workspace.id or 0, week))
 
     async def _agenda_if_due(self, workspace: Workspace, forum: Forum, now: datetime) -> None:
-        local = now.astimezone(_zone(workspace.timezone))
+        local = now.astimezone(ZoneInfo(workspace.timezone))
         meeting = next_meeting(local.date(), forum.meets)
         if meeting is None or self.agenda is None:
             return
-        due = datetime.combine(meeting - AGENDA_AHEAD, digest_time(forum.digest_time), _zone(workspace.timezone))
+        due = datetime.combine(meeting - AGENDA_AHEAD, digest_time(forum.digest_time), ZoneInfo(workspace.timezone))
         if due <= local <= due + CATCH_UP:
             await self._safely(self.agenda(workspace, forum, f"{meeting:%Y-%m}"), f"{forum.slug} agenda")
 
@@ -194,9 +197,3 @@ class Scheduler:
     def _scheduled(self) -> list[tuple[Workspace, Forum]]:
         with self.uow_factory(write=False) as uow:
             return uow.forums.scheduled()
-
-
-def _zone(name: str):  # type: ignore[no-untyped-def]
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)

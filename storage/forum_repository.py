@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from storage import ports
+from storage import forum_ports as ports
 from storage import statements as sql
 from storage.model import Forum, Workspace
 from storage.repository import _workspace

@@ -11,11 +11,13 @@ from storage.business_case_ports import AreaFacts as AreaFacts  # re-exported: t
 from storage.business_case_ports import BusinessCaseRepository
 from storage.business_case_ports import IdeaFacts as IdeaFacts
 from storage.digest_ports import DeliveryRepository, DigestFacts
+from storage.forum_ports import DEFAULT_FORUM_NAME as DEFAULT_FORUM_NAME  # re-exported for the core
+from storage.forum_ports import DEFAULT_FORUM_SLUG as DEFAULT_FORUM_SLUG
+from storage.forum_ports import ForumRepository
 from storage.model import (
     Area,
     AuditEvent,
     Evidence,
-    Forum,
     Idea,
     IdeaChange,
     Occurrence,
@@ -139,10 +141,6 @@ class OccurrenceRepository(abc.ABC):
     def move(self, workspace_id: int, from_problem_id: int, to_problem_id: int) -> int: ...
 
 
-DEFAULT_FORUM_SLUG = "forum"
-DEFAULT_FORUM_NAME = "Improvement forum"
-
-
 class IdeaRepository(abc.ABC):
     """Ideas `I7` (numbered per workspace), their votes, linked problems, evidence and history.
 
@@ -263,34 +261,6 @@ class ReviewReminders(abc.ABC):
     @abc.abstractmethod
     def claim(self, workspace_id: int, idea_id: int, review_on: date) -> bool:
         """True for the one caller that records the reminder; every other (a replica, a retry) gets False."""
-
-
-class ForumRepository(abc.ABC):
-    @abc.abstractmethod
-    def default(self, workspace_id: int) -> Forum:
-        """The workspace's first forum, created on first use (DEFAULT_FORUM_NAME, slug
-        DEFAULT_FORUM_SLUG, every area); two requests creating it at once make one. It may write:
-        call it in a unit of work that may write."""
-
-    @abc.abstractmethod
-    def list(self, workspace_id: int) -> list[Forum]:
-        """Oldest first."""
-
-    @abc.abstractmethod
-    def get(self, workspace_id: int, slug: str) -> Forum | None: ...
-
-    def scheduled(self) -> list[tuple[Workspace, Forum]]:
-        """Every forum with a digest destination, in every workspace, with its workspace: what the scheduler runs."""
-        raise NotImplementedError
-
-    @abc.abstractmethod
-    def add(self, forum: Forum) -> Forum:
-        """Stores a new forum; returns it with its id. A slug the workspace already has is an error
-        (ValueError), and stores nothing."""
-
-    @abc.abstractmethod
-    def save(self, forum: Forum) -> None:
-        """Writes name, destination, areas and schedule; LookupError if not in the workspace."""
 
 
 class AuditRepository(abc.ABC):

@@ -7,10 +7,10 @@ from bot import commands as c
 from bot.errors import BadInput, Conflict, NotFound
 from bot.events import ScheduleChanged
 from bot.forum_grammar import DAY_NAMES, MAX_SLUG, cadence_words
-from bot.grammar import slugify
 from bot.handlers.context import Context, audit, owners_only, workspace
+from bot.names import slugify
 from bot.replies import Field, Reply, ReplyKind
-from storage.model import Area, Forum, Platform, Workspace
+from storage.model import Area, Forum, Idea, Platform, Workspace
 from storage.ports import DEFAULT_FORUM_NAME, DEFAULT_FORUM_SLUG
 
 MAX_SHOWN = 10  # forums shown at once; /tally forum <slug> shows any one
@@ -173,3 +173,15 @@ def change_forum(cmd: c.ChangeForum, ctx: Context) -> Reply:
     audit(ctx, ws, "forum.changed", forum.slug, cmd.actor.user_id, setting=cmd.setting, before=before, after=after)
     ctx.record(ScheduleChanged(cmd.ws))
     return forum_reply(ctx, ws, forum, text, cmd.conversation, forums, ReplyKind.NOTICE)
+
+
+def in_forum(ctx: Context, ws: Workspace, slug: str | None, ideas: list[Idea]) -> list[Idea]:
+    """A forum's ideas: those filed to it, and for the workspace's first forum those filed to none."""
+    if slug is None or not ws.id:
+        return ideas
+    forums = ctx.uow.forums.list(ws.id)
+    forum = next((f for f in forums if f.slug == slug), None)
+    if forum is None:
+        return []
+    first = forums[0].id == forum.id
+    return [i for i in ideas if i.forum_id == forum.id or (first and i.forum_id is None)]

@@ -13,6 +13,7 @@ from bot.dedupe import most_similar
 from bot.errors import BadInput, Conflict, NotFound
 from bot.events import ExperimentReviewDue, IdeaChanged
 from bot.handlers.context import Context, audit, get_problem, owners_only, today, workspace
+from bot.handlers.forums import in_forum
 from bot.idea_cards import DECIDED, IdeaView, LinkedProblem, idea_card, idea_line, idea_title
 from bot.ids import Action
 from bot.replies import Reply, ReplyKind, Section, Target
@@ -376,18 +377,6 @@ def show_agenda(cmd: c.ShowAgenda, ctx: Context) -> Reply:
         kind=ReplyKind.LIST,
         sections=tuple(sections),
     )
-
-
-def in_forum(ctx: Context, ws: Workspace, slug: str | None, ideas: list[Idea]) -> list[Idea]:
-    """A forum's ideas: those filed to it, and for the workspace's first forum those filed to none."""
-    if slug is None or not ws.id:
-        return ideas
-    forums = ctx.uow.forums.list(ws.id)
-    forum = next((f for f in forums if f.slug == slug), None)
-    if forum is None:
-        return []
-    first = forums[0].id == forum.id
-    return [i for i in ideas if i.forum_id == forum.id or (first and i.forum_id is None)]
 
 
 def remind_reviews(cmd: c.RemindReviews, ctx: Context) -> Reply:

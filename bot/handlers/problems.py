@@ -9,7 +9,6 @@ from bot.cards import duplicate_question, problem_card, problem_line
 from bot.dedupe import most_similar
 from bot.errors import AlreadyDelivered, Conflict, NotAllowed
 from bot.events import ProblemStatusChanged
-from bot.grammar import slugify
 from bot.handlers.context import (
     Context,
     audit,
@@ -26,6 +25,7 @@ from bot.handlers.context import (
     workspace,
 )
 from bot.impact import period_start, plural
+from bot.names import slugify
 from bot.replies import Reply, ReplyKind, Target
 from storage.model import Occurrence, Problem, Status, Totals, Workspace
 from storage.ports import DuplicateDelivery

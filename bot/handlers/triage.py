@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from bot import commands as c
 from bot.events import AgendaCarriedOver, IdeasNeedOwners
 from bot.handlers.context import Context, audit, today
-from bot.handlers.ideas import in_forum
+from bot.handlers.forums import in_forum
 from bot.meetings import meeting_on, next_meeting
 from bot.replies import Reply
 from storage.model import Forum, Idea, Stage, Workspace

@@ -7,9 +7,9 @@ from decimal import Decimal
 from bot import commands as c
 from bot.errors import BadInput
 from bot.events import ScheduleChanged
-from bot.grammar import slugify
 from bot.handlers.context import Context, audit, owners_only, today, workspace
 from bot.impact import format_money, week_start
+from bot.names import slugify
 from bot.replies import Reply, ReplyKind
 
 
