@@ -29,6 +29,8 @@ def render_text(reply: Reply) -> str:
     if reply.form is not None:
         out += [f"  {field}: {msg}" for field, msg in reply.form.errors.items()] or [f"  {FORM_HINT}"]
     out += [f"  [{i}] {b.label}" for i, b in enumerate(reply.buttons, start=1)]
+    if reply.file is not None:
+        out.append(f"  (a file, {reply.file.name}, {len(reply.file.content):,} bytes: tally export --out saves one)")
     if reply.footer:
         out.append(reply.footer)
     return "\n".join(out)

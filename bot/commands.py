@@ -227,6 +227,16 @@ class ShowRoi(Command):
 
 
 @dataclass(frozen=True)
+class ExportEvidence(Command):
+    """`/tally export [csv|xlsx|json] [from DATE] [to DATE]`: the export as a file, sent only to who asked."""
+
+    writes = False
+    format: str = "xlsx"
+    start: date | None = None
+    end: date | None = None
+
+
+@dataclass(frozen=True)
 class ManageOwners(Command):
     change: str = "list"  # list, add or remove
     user_id: str = ""

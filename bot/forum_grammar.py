@@ -1,4 +1,4 @@
-"""`/tally forum …` and `/tally digest …`: the forums' settings and the digest preview, one line in, one command out."""
+"""`/tally forum …`, `/tally digest …` and `/tally export …`: one line in, one command out."""
 
 from __future__ import annotations
 
@@ -185,3 +185,40 @@ def parse_digest(args: list[str], ws: c.WorkspaceRef, actor: c.Actor) -> c.Comma
                 f"Write it like this: {usage.DIGEST_USAGE}",
             )
     return c.PreviewDigest(ws=ws, actor=actor, forum=forum, week=week)
+
+
+EXPORT_FORMATS = ("xlsx", "csv", "json")
+
+
+def _export_date(word: str, raw: str) -> date:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise BadInput(f"'{raw[:40]}' isn't a date.", f"Write {word} as YYYY-MM-DD: {usage.EXPORT_USAGE}") from exc
+
+
+def parse_export(args: list[str], ws: c.WorkspaceRef, actor: c.Actor) -> c.Command:
+    """The words after '/tally export': a format, `from YYYY-MM-DD` and `to YYYY-MM-DD`, in any order, each once."""
+    found: dict[str, object] = {}
+    rest = list(args)
+    while rest:
+        word = rest.pop(0).lower()
+        if word in EXPORT_FORMATS and "format" not in found:
+            found["format"] = word
+        elif word in ("from", "to") and rest and word not in found:
+            found[word] = _export_date(word, rest.pop(0))
+        else:
+            raise BadInput(
+                f"I didn't understand '/tally export {' '.join(args)[:80]}'.",
+                f"Write it like this: {usage.EXPORT_USAGE}",
+            )
+    start, end = found.get("from"), found.get("to")
+    if isinstance(start, date) and isinstance(end, date) and start > end:
+        raise BadInput(f"{start} is after {end}.", f"Give the earlier date after from: {usage.EXPORT_USAGE}")
+    return c.ExportEvidence(
+        ws=ws,
+        actor=actor,
+        format=str(found.get("format") or "xlsx"),
+        start=start,
+        end=end,  # type: ignore[arg-type]
+    )

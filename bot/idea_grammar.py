@@ -12,7 +12,7 @@ from bot import form_text as wording
 from bot import idea_help as usage
 from bot.dates import parse_date
 from bot.errors import BadInput
-from bot.forum_grammar import parse_digest, parse_forum
+from bot.forum_grammar import parse_digest, parse_export, parse_forum
 from bot.grammar import MAX_TEXT, area_name, checked_area_name, clean, parse_problem_id
 from bot.ids import FormOption, IdeaField
 
@@ -279,6 +279,8 @@ def parse_tally(text: str, ws: c.WorkspaceRef, actor: c.Actor) -> c.Command:
         return parse_forum(args, rest[1] if len(rest) > 1 else "", ws, actor)
     if sub == "digest":
         return parse_digest(args, ws, actor)
+    if sub == "export":
+        return parse_export(args, ws, actor)
     if sub == "settings":
         if not args:
             return c.ChangeSetting(ws=ws, actor=actor)

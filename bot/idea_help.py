@@ -25,6 +25,10 @@ FORUM_MEETS_USAGE = (
     "/tally forum [<slug>] meets <first|second|third|fourth|last>-<mon…sun>   e.g. /tally forum meets first-tue"
 )
 FORUM_USAGE = "\n".join([FORUM_SHOW_USAGE, FORUM_NEW_USAGE, FORUM_HERE_USAGE, FORUM_SCHEDULE_USAGE, FORUM_MEETS_USAGE])
+EXPORT_USAGE = (
+    "/tally export [xlsx|csv|json] [from YYYY-MM-DD] [to YYYY-MM-DD]   the evidence as a file, sent only to you; "
+    "e.g. /tally export csv from 2026-01-01"
+)
 DIGEST_USAGE = "/tally digest [forum <slug>] [week YYYY-Www]   the weekly digest, shown only to you; e.g. /tally digest week 2026-W47"
 
 IDEA_HELP = "\n".join(
@@ -57,6 +61,7 @@ TALLY_HELP = "\n".join(
         SETTINGS_USAGE,
         DEMAND_USAGE,
         ROI_USAGE,
+        EXPORT_USAGE,
         "/tally help                   this help",
     ]
 )

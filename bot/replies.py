@@ -75,6 +75,17 @@ Form = CaptureForm | IdeaForm
 
 
 @dataclass(frozen=True)
+class File:
+    """A file for the person who asked (an export): Slack uploads it to their direct messages; Teams asks their
+    consent in their 1:1 chat, and `again` (the command that makes it) makes it afresh once they accept."""
+
+    name: str
+    content: bytes
+    media_type: str
+    again: str
+
+
+@dataclass(frozen=True)
 class Section:
     heading: str
     lines: tuple[str, ...]
@@ -95,3 +106,4 @@ class Reply:
     problem_number: int | None = None
     recipient: str | None = None  # the user a DIRECT reply goes to
     anonymous: bool = False  # answers an anonymous action: never shown beside the name of who acted
+    file: File | None = None  # a PRIVATE reply that is a file: `text` goes with it

@@ -88,4 +88,9 @@ def to_json(export: Export) -> str:
     return dumps(body)
 
 
+MEDIA_TYPES = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+}
 WRITERS = {"csv": to_csv, "xlsx": to_xlsx, "json": lambda e: to_json(e).encode("utf-8")}

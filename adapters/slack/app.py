@@ -36,6 +36,7 @@ BOT_SCOPES = [
     "files:write",  # the digest's chart
     "channels:history",  # the digest job looks for a digest it already posted
     "groups:history",
+    "im:write",  # an export goes to the person's direct messages with Tally (conversations.open)
 ]
 NEEDS_INVITE = "Tally isn't in this channel, so it can't post the forum's digest here. Invite Tally with /invite @Tally first, then try again."
 NOT_A_CHANNEL = (
@@ -156,7 +157,7 @@ def register(app: AsyncApp, adapter: SlackAdapter) -> None:
             conversation=where.channel_id,
         )
         outcome = await core.handle(typed, asks(client, context, where.channel_id))
-        answer = outcome.first(Target.PRIVATE)
+        answer = next((r for r in outcome.replies if r.to is Target.PRIVATE and r.file is None), None)
         await ack(**ephemeral(answer)) if answer is not None else await ack()
         outbox.deliver(outcome, where, answered=answer)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -22,6 +22,10 @@ from . import blocks, modals, translate
 log = logging.getLogger("tally.slack")
 
 COULD_NOT_SEND = "Sorry, Slack didn't accept Tally's answer ({error}). Please try again in a minute."
+CANT_SEND_FILE = (
+    "Tally couldn't send you the file: its Slack app was installed without the im:write or files:write "
+    "permission. Ask a Slack admin to reinstall Tally, then try again."
+)
 CANT_POST_CARD = (
     "Your report is stored, but Tally isn't in this channel, so its card couldn't be posted here. "
     "Invite Tally with /invite @Tally to see cards in this channel."
@@ -113,16 +117,17 @@ class Outbox:
         for reply in replies:
             try:
                 await self._send(reply, where, stamp)
-            except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            except (SlackApiError, SlackRequestError, aiohttp.ClientError, TimeoutError) as exc:
                 log.warning("could not send a %s reply to Slack (%s)", reply.to, _error(exc))
-                await self._tell_failure(where, exc)
+                text = CANT_SEND_FILE if reply.file is not None and _error(exc) == "missing_scope" else ""
+                await self._tell_failure(where, exc, text)
 
-    async def _tell_failure(self, where: Where, exc: Exception) -> None:
+    async def _tell_failure(self, where: Where, exc: Exception, text: str = "") -> None:
         """The person sees that their answer went missing, rather than nothing at all."""
         if not where.response_url:
             return
         try:
-            text = COULD_NOT_SEND.format(error=_error(exc))
+            text = text or COULD_NOT_SEND.format(error=_error(exc))
             await self.respond(
                 where.response_url, {"response_type": "ephemeral", "replace_original": False, "text": text}
             )
@@ -137,10 +142,25 @@ class Outbox:
         elif reply.to is Target.FORM and reply.form is not None:
             metadata = translate.modal_metadata(where.channel_id, where.response_url)
             await where.client.views_open(trigger_id=where.trigger_id, view=modals.form_modal(reply.form, metadata))
+        elif reply.file is not None:
+            await self.send_file(reply, where)
         elif reply.to is Target.DIRECT and reply.recipient:
             await where.client.chat_postMessage(channel=reply.recipient, **message(reply))
         else:
             await self.private(reply, where)
+
+    async def send_file(self, reply: Reply, where: Where) -> None:
+        """Into the person's direct messages with Tally, where only they see it (files_upload_v2 needs a channel id:
+        conversations.open gives the DM's). Slack shares the file asynchronously and returns no message to refer to."""
+        assert reply.file is not None
+        opened = await where.client.conversations_open(users=where.user_id)
+        await where.client.files_upload_v2(
+            channel=opened["channel"]["id"],
+            content=reply.file.content,
+            filename=reply.file.name,
+            title=reply.file.name,
+            initial_comment=blocks.shorten(reply.text, 3000),
+        )
 
     async def respond(self, url: str, payload: dict[str, Any]) -> None:
         """response_url, through the shared session (Bolt's respond() opens a new one per call)."""

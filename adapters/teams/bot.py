@@ -25,9 +25,9 @@ from bot.ids import FormField, FormId, IdeaField
 from bot.replies import Reply, ReplyKind, Target
 from storage.conversations import ConversationStore
 
-from . import cards, translate
+from . import cards, files, translate
 from .ids import ADAPTIVE_CARD, FORM_VERBS, DataKey, InvokeName
-from .outbox import TeamsOutbox
+from .outbox import TeamsOutbox, card_activity
 
 log = logging.getLogger("tally.teams")
 
@@ -240,6 +240,8 @@ class TallyTeamsBot(ActivityHandler):
             return await self.on_extension_fetch(turn_context)
         if name == InvokeName.EXTENSION_SUBMIT:
             return await self.on_extension_submit(turn_context)
+        if name == InvokeName.FILE_CONSENT:
+            return await files.on_file_consent(self, turn_context)
         return InvokeResponse(status=501)
 
     async def on_card_action_invoke(self, turn_context: TurnContext) -> InvokeResponse:
@@ -308,6 +310,9 @@ class TallyTeamsBot(ActivityHandler):
     # --- where replies go ----------------------------------------------------------------------------------
     async def deliver(self, turn: Turn, outcome: Outcome, replace_id: str | None = None) -> None:
         for reply in outcome.replies:
+            if reply.file is not None:
+                await self.offer_file(turn, reply)
+                continue
             card = card_for(reply)
             if reply.to is Target.REPLACE and replace_id:
                 await self.update(turn.context, card, replace_id)
@@ -322,17 +327,28 @@ class TallyTeamsBot(ActivityHandler):
             else:
                 await turn.context.send_activity(MessageFactory.attachment(attachment(card)))
 
+    async def offer_file(self, turn: Turn, reply: Reply) -> None:
+        """A file is offered in the person's 1:1 chat, the only place Teams lets a bot send one."""
+        if turn.personal:
+            await turn.context.send_activity(Activity.deserialize(files.consent_activity(reply)))
+            return
+        await self.private_activity(turn, files.consent_activity(reply))
+
     async def private(self, turn: Turn, reply: Reply, card: dict[str, Any]) -> None:
         """Teams has no ephemeral messages: private means the person's 1:1 chat with Tally."""
+        sealed = with_origin(card, turn.here, self.seal(turn.activity, turn.here))
+        await self.private_activity(turn, card_activity(sealed))
+
+    async def private_activity(self, turn: Turn, sent: dict[str, Any]) -> None:
         activity = turn.activity
         try:
             assert self.outbox is not None, "Teams outbox not connected"
-            await self.outbox.personal(
+            await self.outbox.personal_activity(
                 activity.service_url,
                 translate.tenant_id(activity),
                 {"id": activity.recipient.id, "name": activity.recipient.name} if activity.recipient else {},
                 activity.from_property.id,
-                with_origin(card, turn.here, self.seal(activity, turn.here)),
+                sent,
             )
         except Exception as exc:  # noqa: BLE001 - the person is told in the thread, without the private content
             log.warning("could not open a 1:1 chat for a private reply (%s)", type(exc).__name__)

@@ -281,6 +281,16 @@ class TeamsConnector:
         url = conversations_url(service_url, conversation_id, "members", member_id)
         return await self._call("get_member", "GET", url, None)
 
+    async def upload(self, upload_url: str, content: bytes) -> None:
+        """PUT a file whole to the upload URL Teams gave once the person accepted it (their OneDrive). The URL is
+        pre-authorised: Tally's bearer token must never go there."""
+        size = len(content)
+        headers = {"User-Agent": USER_AGENT, "Content-Range": f"bytes 0-{max(0, size - 1)}/{size}"}
+        async with self.session.put(upload_url, data=content, headers=headers, timeout=self.timeout) as resp:
+            if resp.status >= 300:
+                text = await resp.text(errors="replace")
+                raise ConnectorError(resp.status, "upload", _error_detail(_parse(text), text))
+
     async def _call(self, operation: str, method: str, url: URL, body: dict[str, Any] | None) -> dict[str, Any]:
         """One request; a token the connector refuses is renewed and the request tried once more.
 

@@ -31,6 +31,7 @@ class InvokeName(StrEnum):
     CARD_ACTION = "adaptiveCard/action"
     EXTENSION_FETCH = "composeExtension/fetchTask"
     EXTENSION_SUBMIT = "composeExtension/submitAction"
+    FILE_CONSENT = "fileConsent/invoke"  # the person accepted or declined a file Tally offered
 
 
 class ExtensionCommand(StrEnum):
@@ -38,3 +39,5 @@ class ExtensionCommand(StrEnum):
 
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+FILE_CONSENT_CARD = "application/vnd.microsoft.teams.card.file.consent"
+FILE_INFO_CARD = "application/vnd.microsoft.teams.card.file.info"

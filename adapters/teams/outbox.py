@@ -22,6 +22,8 @@ class Connector(Protocol):
 
     async def create_conversation(self, service_url: str, tenant_id: str, bot: dict, user_id: str) -> str: ...
 
+    async def upload(self, upload_url: str, content: bytes) -> None: ...
+
 
 def card_activity(card: dict[str, Any]) -> dict[str, Any]:
     return {"type": "message", "attachments": [{"contentType": ADAPTIVE_CARD, "content": card}]}
@@ -39,8 +41,13 @@ class TeamsOutbox:
         self, service_url: str, tenant_id: str, bot: dict[str, Any], user_id: str, card: dict[str, Any]
     ) -> str:
         """Open (or find: Teams answers with the existing one) the person's 1:1 chat with Tally, and post there."""
+        return await self.personal_activity(service_url, tenant_id, bot, user_id, card_activity(card))
+
+    async def personal_activity(
+        self, service_url: str, tenant_id: str, bot: dict[str, Any], user_id: str, activity: dict[str, Any]
+    ) -> str:
         conversation = await self.connector.create_conversation(service_url, tenant_id, bot, user_id)
-        await self.connector.send_to_conversation(service_url, conversation, card_activity(card))
+        await self.connector.send_to_conversation(service_url, conversation, activity)
         return conversation
 
     async def to_conversation(self, tenant_id: str, conversation_id: str, card: dict[str, Any]) -> None:

@@ -45,6 +45,7 @@ class FakeConnector:
     too_big: int = 0  # answer 413 MessageSizeTooBig to this many sends that carry an inline image
     throttled: int = 0  # answer 429 (Retry-After: 0) to this many sends first
     refused: list[dict[str, Any]] = field(default_factory=list)  # what was answered 413 or 429
+    uploads: list[tuple[str, bytes, dict[str, str]]] = field(default_factory=list)  # OneDrive: name, body, headers
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -69,6 +70,11 @@ class FakeConnector:
             self.refused.append(body)
             return web.json_response({"error": {"code": "MessageSizeTooBig", "message": "too big"}}, status=413)
         return await self._record(request, "send")
+
+    async def upload(self, request: web.Request) -> web.Response:
+        """The upload URL Teams hands over once a person accepts a file (OneDrive's upload session): a PUT."""
+        self.uploads.append((request.match_info["name"], await request.read(), dict(request.headers)))
+        return web.json_response({"id": "onedrive-item", "name": request.match_info["name"]}, status=201)
 
     async def update(self, request: web.Request) -> web.Response:
         return await self._record(request, "update")
@@ -128,6 +134,7 @@ async def start_fake_connector() -> FakeConnector:
     app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", fake.reply)
     app.router.add_post("/v3/conversations/{conversation}/activities", fake.send)
     app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", fake.update)
+    app.router.add_put("/upload/{name}", fake.upload)
     fake.server = CheckedServer(app, fake, host="127.0.0.1")
     await fake.server.start_server()
     return fake

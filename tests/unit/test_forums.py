@@ -4,6 +4,7 @@ bad value answered with how to write it and nothing stored; the scheduler told t
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 
 import pytest
 
@@ -345,3 +346,38 @@ def test_a_bad_digest_line_says_how_to_write_it(line, says):
     with pytest.raises(BadInput) as err:
         parse_line(line, WS, ALICE)
     assert says in f"{err.value.message} {err.value.how}"
+
+
+@pytest.mark.parametrize(
+    ("line", "fmt", "start", "end"),
+    [
+        ("tally export", "xlsx", None, None),
+        ("tally export CSV", "csv", None, None),
+        ("tally export json from 2026-01-01", "json", "2026-01-01", None),
+        ("tally export to 2026-06-30 from 2026-01-01 xlsx", "xlsx", "2026-01-01", "2026-06-30"),
+    ],
+)
+def test_export_parses_its_format_and_dates(line, fmt, start, end):
+    command = parse_line(line, WS, ALICE)
+    as_date = date.fromisoformat
+    assert command == c.ExportEvidence(
+        ws=WS, actor=ALICE, format=fmt, start=start and as_date(start), end=end and as_date(end)
+    )
+    assert command.writes is False
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ("tally export pdf", "I didn't understand"),
+        ("tally export csv csv", "I didn't understand"),
+        ("tally export from", "I didn't understand"),
+        ("tally export from last-week", "isn't a date"),
+        ("tally export from 2026-02-01 to 2026-01-01", "is after"),
+    ],
+)
+def test_a_bad_export_line_says_how_to_write_it(line, says):
+    with pytest.raises(BadInput) as err:
+        parse_line(line, WS, ALICE)
+    assert says in err.value.message
+    assert "/tally export [xlsx|csv|json]" in err.value.how
