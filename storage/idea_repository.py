@@ -104,7 +104,7 @@ class SqlIdeas(ports.IdeaRepository):
 
     def add(self, idea: Idea) -> Idea:
         values = _idea_values(idea)
-        values.update(workspace_id=idea.workspace_id, number=idea.number, created_at=utcnow())
+        values.update(workspace_id=idea.workspace_id, number=idea.number, created_at=idea.created_at or utcnow())
         new_id = self._run(sql.INSERT_IDEA, values).scalar_one()
         return replace(
             idea,

@@ -192,7 +192,7 @@ class SqlProblems(ports.ProblemRepository):
         row = ProblemRow(workspace_id=problem.workspace_id, number=problem.number, title=problem.title)
         _copy_problem(problem, row)
         values = {c.name: getattr(row, c.name) for c in sql.P.c if c.name != "id"}
-        values["created_at"] = utcnow()
+        values["created_at"] = problem.created_at or utcnow()  # the command's clock, so a replayed week stays put
         new_id = self.session.execute(sql.INSERT_PROBLEM, values).scalar_one()
         return replace(problem, id=int(new_id), created_at=values["created_at"])
 

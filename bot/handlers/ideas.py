@@ -92,6 +92,7 @@ def propose_idea(cmd: c.ProposeIdea, ctx: Context) -> Reply:
             description=cmd.text,
             proposer_id=proposer,
             forum_id=forum.id,
+            created_at=ctx.now,
         )
     )
     assert idea.id is not None

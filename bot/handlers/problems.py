@@ -84,6 +84,7 @@ def report_problem(cmd: c.ReportProblem, ctx: Context) -> Reply:
             users_per_occurrence=1 if cmd.users is None else cmd.users,
             failure_demand=cmd.failure_demand,
             reporter_id=_reporter(cmd, cmd.anonymous),
+            created_at=ctx.now,
         )
     )
     assert problem.id is not None
