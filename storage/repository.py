@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import BigInteger, cast, delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -138,8 +137,8 @@ class SqlAreas(ports.AreaRepository):
         return Area(row.id, row.workspace_id, row.name, row.slug) if row else None
 
     def get(self, workspace_id: int, area_id: int) -> Area | None:
-        row = self.session.get(AreaRow, area_id)
-        return _area(row) if row and row.workspace_id == workspace_id else None
+        row = self.session.execute(sql.AREA_BY_ID, {"ws": workspace_id, "id": area_id}).first()
+        return Area(row.id, row.workspace_id, row.name, row.slug) if row else None
 
     def add(self, workspace_id: int, name: str, slug: str) -> Area:
         row = AreaRow(workspace_id=workspace_id, name=name, slug=slug)
@@ -148,8 +147,8 @@ class SqlAreas(ports.AreaRepository):
         return _area(row)
 
     def list(self, workspace_id: int) -> list[Area]:
-        rows = self.session.scalars(select(AreaRow).where(AreaRow.workspace_id == workspace_id).order_by(AreaRow.name))
-        return [_area(r) for r in rows]
+        rows = self.session.execute(sql.AREAS_OF, {"ws": workspace_id})
+        return [Area(r.id, r.workspace_id, r.name, r.slug) for r in rows]
 
 
 def _problem(row: ProblemRow) -> Problem:
@@ -171,17 +170,36 @@ def _problem(row: ProblemRow) -> Problem:
     )
 
 
-def _copy_problem(problem: Problem, row: ProblemRow) -> None:
-    row.title = problem.title
-    row.description = problem.description
-    row.area_id = problem.area_id
-    row.impact_areas = ",".join(a.value for a in problem.impact_areas)
-    row.effort_minutes = problem.effort_minutes
-    row.users_per_occurrence = problem.users_per_occurrence
-    row.failure_demand = problem.failure_demand
-    row.status = problem.status.value
-    row.merged_into_id = problem.merged_into_id
-    row.reporter_id = problem.reporter_id
+def _problem_fields(problem: Problem) -> dict[str, object]:
+    """The columns a problem's owner may change, as stored."""
+    return {
+        "title": problem.title,
+        "description": problem.description,
+        "area_id": problem.area_id,
+        "impact_areas": ",".join(a.value for a in problem.impact_areas),
+        "effort_minutes": problem.effort_minutes,
+        "users_per_occurrence": problem.users_per_occurrence,
+        "failure_demand": problem.failure_demand,
+        "status": problem.status.value,
+        "merged_into_id": problem.merged_into_id,
+        "reporter_id": problem.reporter_id,
+    }
+
+
+def _copy_problem(problem: Problem, row: ProblemRow | dict[str, object]) -> None:
+    fields = _problem_fields(problem)
+    if isinstance(row, dict):
+        row.update(fields)
+        return
+    for name, value in fields.items():
+        setattr(row, name, value)
+
+
+@functools.cache
+def _problem_defaults() -> dict[str, object]:
+    """Every column's default, taken once from the model (building a row per insert cost more than the insert)."""
+    row = ProblemRow(workspace_id=0, number=0, title="")
+    return {c.name: getattr(row, c.name) for c in sql.P.c if c.name != "id"}
 
 
 class SqlProblems(ports.ProblemRepository):
@@ -189,9 +207,8 @@ class SqlProblems(ports.ProblemRepository):
         self.session = session
 
     def add(self, problem: Problem) -> Problem:
-        row = ProblemRow(workspace_id=problem.workspace_id, number=problem.number, title=problem.title)
-        _copy_problem(problem, row)
-        values = {c.name: getattr(row, c.name) for c in sql.P.c if c.name != "id"}
+        values = {**_problem_defaults(), "workspace_id": problem.workspace_id, "number": problem.number}
+        _copy_problem(problem, values)
         values["created_at"] = problem.created_at or utcnow()  # the command's clock, so a replayed week stays put
         new_id = self.session.execute(sql.INSERT_PROBLEM, values).scalar_one()
         return replace(problem, id=int(new_id), created_at=values["created_at"])
@@ -259,7 +276,7 @@ def _occurrence(row: OccurrenceRow) -> Occurrence:
     )
 
 
-_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+UPSERTS = ("postgresql", "sqlite")  # the databases with INSERT … ON CONFLICT DO NOTHING
 
 
 class SqlOccurrences(ports.OccurrenceRepository):
@@ -278,18 +295,12 @@ class SqlOccurrences(ports.OccurrenceRepository):
             "note": occurrence.note,
             "delivery_id": occurrence.delivery_id,
         }
-        upsert = _INSERTS.get(self.session.get_bind().dialect.name)
-        if occurrence.delivery_id and upsert is not None:
+        dialect = self.session.get_bind().dialect.name
+        if occurrence.delivery_id and dialect in UPSERTS:
             # One statement, no savepoint: a copy of this delivery already stored (or being stored, which
             # PostgreSQL waits for) makes it insert nothing.
             self.session.flush()  # the problem it belongs to, if that is new
-            stmt = (
-                upsert(OccurrenceRow)
-                .values(**values)
-                .on_conflict_do_nothing(index_elements=["workspace_id", "delivery_id"])
-                .returning(OccurrenceRow.id)
-            )
-            new_id = self.session.execute(stmt).scalar()
+            new_id = self.session.execute(sql.insert_occurrence(dialect), values).scalar()
             if new_id is None:
                 raise ports.DuplicateDelivery(occurrence.delivery_id)
             return replace(occurrence, id=int(new_id))

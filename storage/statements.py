@@ -44,6 +44,9 @@ NEXT_PROBLEM_NUMBER = (
 
 NEXT_IDEA_NUMBER = update(W).where(W.c.id == bindparam("ws")).values(idea_seq=W.c.idea_seq + 1).returning(W.c.idea_seq)
 
+AREA_COLUMNS = (A.c.id, A.c.workspace_id, A.c.name, A.c.slug)
+AREA_BY_ID = select(*AREA_COLUMNS).where(A.c.workspace_id == bindparam("ws"), A.c.id == bindparam("id"))
+AREAS_OF = select(*AREA_COLUMNS).where(A.c.workspace_id == bindparam("ws")).order_by(A.c.name)
 AREA_BY_SLUG = select(A.c.id, A.c.workspace_id, A.c.name, A.c.slug).where(
     A.c.workspace_id == bindparam("ws"), A.c.slug == bindparam("slug")
 )
@@ -180,4 +183,21 @@ def default_forum(dialect: str) -> Any:
             digest_time=bindparam("digest_time"),
         )
         .on_conflict_do_nothing(index_elements=["workspace_id", "slug"])
+    )
+
+
+OCCURRENCE_FIELDS = (
+    "workspace_id", "problem_id", "occurred_on", "count", "effort_minutes", "users_affected", "reporter_id", "note",
+    "delivery_id",
+)  # fmt: skip
+
+
+@functools.cache
+def insert_occurrence(dialect: str) -> Any:
+    """One occurrence; a copy of its delivery already stored (or being stored: PostgreSQL waits) inserts nothing."""
+    return (
+        _insert_ignoring_conflicts(dialect)(O)
+        .values({name: bindparam(name) for name in OCCURRENCE_FIELDS})
+        .on_conflict_do_nothing(index_elements=["workspace_id", "delivery_id"])
+        .returning(O.c.id)
     )
