@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from storage.digest_ports import Claim, Delivery, DeliveryRepository, DeliveryStatus
-from storage.repository import _INSERTS
+from storage.statements import INSERTS
 from storage.tables import DeliveryRow, utcnow
 
 D = DeliveryRow.__table__  # type: ignore[attr-defined]
@@ -51,7 +51,7 @@ class SqlDeliveries(DeliveryRepository):
         stale: datetime,
     ) -> Claim | None:
         stmt = (
-            _INSERTS[self.dialect](D)
+            INSERTS[self.dialect](D)
             .values(
                 workspace_id=workspace_id,
                 forum_id=forum_id,

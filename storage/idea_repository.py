@@ -23,7 +23,7 @@ from storage.model import (
     Stage,
     Workspace,
 )
-from storage.repository import _INSERTS
+from storage.statements import INSERTS
 from storage.tables import (
     DemandRow,
     IdeaChangeRow,
@@ -298,7 +298,7 @@ class SqlReviewReminders(ports.ReviewReminders):
         return found
 
     def claim(self, workspace_id: int, idea_id: int, review_on: date) -> bool:
-        insert = _INSERTS[self.dialect](IdeaReviewReminderRow.__table__)  # type: ignore[attr-defined]
+        insert = INSERTS[self.dialect](IdeaReviewReminderRow.__table__)  # type: ignore[attr-defined]
         stmt = (
             insert.values(workspace_id=workspace_id, idea_id=idea_id, review_on=review_on)
             .on_conflict_do_nothing(index_elements=["idea_id", "review_on"])

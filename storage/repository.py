@@ -276,9 +276,6 @@ def _occurrence(row: OccurrenceRow) -> Occurrence:
     )
 
 
-UPSERTS = ("postgresql", "sqlite")  # the databases with INSERT … ON CONFLICT DO NOTHING
-
-
 class SqlOccurrences(ports.OccurrenceRepository):
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -296,7 +293,7 @@ class SqlOccurrences(ports.OccurrenceRepository):
             "delivery_id": occurrence.delivery_id,
         }
         dialect = self.session.get_bind().dialect.name
-        if occurrence.delivery_id and dialect in UPSERTS:
+        if occurrence.delivery_id and dialect in sql.INSERTS:
             # One statement, no savepoint: a copy of this delivery already stored (or being stored, which
             # PostgreSQL waits for) makes it insert nothing.
             self.session.flush()  # the problem it belongs to, if that is new

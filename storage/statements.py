@@ -114,12 +114,12 @@ VOTE_COUNTS = (
 
 # INSERT ... ON CONFLICT DO NOTHING, for the two databases Tally runs on: one statement, no savepoint, and
 # a concurrent copy of the row (committed or not: PostgreSQL waits for it) makes it insert nothing.
-_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
 def _insert_ignoring_conflicts(dialect: str):  # type: ignore[no-untyped-def]
     try:
-        return _INSERTS[dialect]
+        return INSERTS[dialect]
     except KeyError:
         raise NotImplementedError(f"Tally stores ideas on SQLite or PostgreSQL, not {dialect}") from None
 
