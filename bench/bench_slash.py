@@ -61,7 +61,7 @@ AREAS = 12
 SEED_PER_AREA = 5
 ANCHOR_TEXT = "Got it."
 QUESTION = "Is it the same problem?"
-TARGETS = {"p99": 250.0, "max": 1000.0}
+TARGETS = {"p99": 100.0, "max": 500.0}  # issue 10: at concurrency 20
 
 WORDS = """
 printer scanner kiosk laptop headset phone queue rota shift letter decision appeal benefit housing
@@ -584,23 +584,52 @@ def print_rows(rows: list[Row]) -> None:
             print(f"  {r.db} {r.target} c={r.concurrency} errors {dict(r.result.errors)}: {r.result.error_samples}")
 
 
-def print_targets(rows: list[Row], high: int, low: int) -> None:
-    print(
-        f"\ntargets at c={high} (Tally): no errors, p99 < {TARGETS['p99']:.0f} ms, max < {TARGETS['max']:.0f} ms, "
-        f"req/s above c={low}'s"
-    )
+def slash_figures(rows: list[Row], high: int, low: int) -> list[Any]:
+    """Issue 10's targets for bench/slash, each beside the bare Bolt anchor of the same run."""
+    from figures import Figure
+
+    out = []
     for db in dict.fromkeys(r.db for r in rows):
-        mine = {r.concurrency: r for r in rows if r.db == db and r.target == "tally"}
-        if high not in mine or low not in mine:
-            continue
-        r = mine[high]
-        checks = {
-            "errors": (r.errors == 0, f"{r.errors}"),
-            "p99": (r.pct(0.99) < TARGETS["p99"], f"{r.pct(0.99):.1f} ms"),
-            "max": (max(r.result.all) < TARGETS["max"], f"{max(r.result.all):.1f} ms"),
-            "req/s": (r.rps > mine[low].rps, f"{r.rps:.0f} vs {mine[low].rps:.0f}"),
-        }
-        print(f"  {db}: " + ", ".join(f"{k} {v} {'met' if ok else 'MISSED'}" for k, (ok, v) in checks.items()))
+        mine = {(r.target, r.concurrency): r for r in rows if r.db == db}
+        name = "SQLite" if db == "sqlite" else "PostgreSQL"
+        for c in (low, high):
+            if ("tally", c) in mine:
+                r = mine[("tally", c)]
+                out.append(Figure("slash", f"{name} c={c} errors", str(r.errors), "0", "-", r.errors == 0))
+        if ("tally", low) in mine and ("bare", low) in mine:
+            t, b = mine[("tally", low)].pct(0.5), mine[("bare", low)].pct(0.5)
+            out.append(
+                Figure(
+                    "slash",
+                    f"{name} c={low} p50",
+                    f"{t:.1f} ms ({t / b:.1f}x)",
+                    "<= 3x anchor",
+                    f"bare Bolt {b:.1f} ms",
+                    t <= 3 * b,
+                )
+            )
+        if ("tally", high) in mine:
+            r = mine[("tally", high)]
+            if ("bare", high) in mine:
+                bare = mine[("bare", high)].rps
+                out.append(
+                    Figure(
+                        "slash",
+                        f"{name} c={high} throughput",
+                        f"{r.rps:.0f} req/s ({r.rps / bare:.2f}x)",
+                        ">= 0.25x anchor",
+                        f"bare Bolt {bare:.0f} req/s",
+                        r.rps >= bare / 4,
+                    )
+                )
+            p99, slowest = r.pct(0.99), max(r.result.all)
+            out.append(Figure("slash", f"{name} c={high} p99", f"{p99:.1f} ms", "< 100 ms", "-", p99 < TARGETS["p99"]))
+            out.append(
+                Figure(
+                    "slash", f"{name} c={high} slowest", f"{slowest:.1f} ms", "< 500 ms", "-", slowest < TARGETS["max"]
+                )
+            )
+    return out
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -619,7 +648,10 @@ async def run(args: argparse.Namespace) -> None:
                     )
     print_rows(rows)
     if len(levels) > 1:
-        print_targets(rows, max(levels), min(levels))
+        from figures import record
+
+        print()
+        record(slash_figures(rows, max(levels), min(levels)))
 
 
 def tree_version(tree: Path) -> str:
