@@ -596,8 +596,8 @@ def slash_figures(rows: list[Row], high: int, low: int) -> list[Any]:
             if ("tally", c) in mine:
                 r = mine[("tally", c)]
                 out.append(Figure("slash", f"{name} c={c} errors", str(r.errors), "0", "-", r.errors == 0))
-        if ("tally", low) in mine and ("bare", low) in mine:
-            t, b = mine[("tally", low)].pct(0.5), mine[("bare", low)].pct(0.5)
+        if ("tally", low) in mine and ("bolt", low) in mine:
+            t, b = mine[("tally", low)].pct(0.5), mine[("bolt", low)].pct(0.5)
             out.append(
                 Figure(
                     "slash",
@@ -610,8 +610,8 @@ def slash_figures(rows: list[Row], high: int, low: int) -> list[Any]:
             )
         if ("tally", high) in mine:
             r = mine[("tally", high)]
-            if ("bare", high) in mine:
-                bare = mine[("bare", high)].rps
+            if ("bolt", high) in mine:
+                bare = mine[("bolt", high)].rps
                 out.append(
                     Figure(
                         "slash",
