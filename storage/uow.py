@@ -1,14 +1,14 @@
-"""The SQL unit of work: one session, one transaction, committed only on request."""
+"""The SQL unit of work: one connection, one transaction, committed only on request."""
 
 from __future__ import annotations
 
 import threading
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from storage import ports
 from storage.business_case_repository import SqlBusinessCase
+from storage.db import Db
 from storage.delivery_repository import SqlDeliveries
 from storage.digest_repository import SqlDigestFacts
 from storage.engine import reading
@@ -35,13 +35,24 @@ class SqlUnitOfWork(ports.UnitOfWork):
         self.write = write
         self.cipher = cipher
         self.writers = writers if write else None
-        self.session: Session | None = None
+        self.session: Db | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
         if self.writers is not None:
             self.writers.acquire()
         bind = self.engine if self.write else reading(self.engine)
-        self.session = Session(bind, expire_on_commit=False)
+        try:
+            connection = bind.connect()
+            try:
+                connection.begin()  # SQLite: BEGIN IMMEDIATE for a writer, a deferred BEGIN for a reader
+            except BaseException:
+                connection.close()
+                raise
+        except BaseException:
+            if self.writers is not None:
+                self.writers.release()
+            raise
+        self.session = Db(connection)
         self.workspaces = SqlWorkspaces(self.session)
         self.areas = SqlAreas(self.session)
         self.problems = SqlProblems(self.session)
