@@ -15,7 +15,6 @@ from typing import Protocol
 from bot.commands import WorkspaceRef
 from bot.replies import Reply, ReplyKind, Target
 from digests.builder import build_digest
-from digests.chart import digest_chart
 from digests.model import Digest, Kind
 from digests.weeks import IsoWeek
 from storage.digest_ports import Claim, Delivery, DeliveryStatus
@@ -128,7 +127,7 @@ class DigestDelivery:
             workspace, forum, unassigned = _forum(uow, workspace_id, forum_slug)
             uow.commit()  # the first forum may have just been made
             digest = build_digest(uow, workspace, forum, week, unassigned=unassigned)
-        return digest, digest_chart(digest)
+        return digest, chart_of(digest)
 
     def _prepare(
         self, workspace_id: int, slug: str, week: IsoWeek, again: bool
@@ -145,7 +144,7 @@ class DigestDelivery:
             if earlier is not None and not again and not self._claimable(earlier):
                 return Outcome(Sent.ALREADY, str(week), earlier.message_id)
             digest = build_digest(uow, workspace, forum, week, unassigned=unassigned)
-        return workspace, forum, digest, digest_chart(digest)
+        return workspace, forum, digest, chart_of(digest)
 
     def _claimable(self, earlier: Delivery) -> bool:
         if earlier.status in (DeliveryStatus.POSTED, DeliveryStatus.ASKED):
@@ -246,3 +245,10 @@ def _forum(uow: UnitOfWork, workspace_id: int, slug: str) -> tuple[Workspace, Fo
     if forum is None:
         raise LookupError(f"no forum {slug!r} in workspace {workspace_id}")
     return workspace, forum, forum.id == default.id
+
+
+def chart_of(digest: Digest) -> bytes | None:
+    """matplotlib (and numpy) load on the first chart, not when `tally serve` starts: over a second of start-up."""
+    from digests.chart import digest_chart
+
+    return digest_chart(digest)

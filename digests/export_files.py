@@ -8,10 +8,10 @@ import io
 from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 from digests.export import IDEA_COLUMNS, WEEK_COLUMNS, Export
 from digests.jsonable import dumps
@@ -61,14 +61,22 @@ def _sheet(book: Workbook, title: str, header: tuple[str, ...], rows: tuple[tupl
     sheet.freeze_panes = "A2"
     for i, name in enumerate(header, start=1):
         longest = max([len(str(name))] + [len(str(r[i - 1])) for r in rows[:200] if r[i - 1] is not None])
-        sheet.column_dimensions[get_column_letter(i)].width = min(60, max(8, longest + 2))
+        sheet.column_dimensions[_letter(i)].width = min(60, max(8, longest + 2))
     for column in sheet.iter_cols(min_row=2):
         for cell in column:
             if isinstance(cell.value, date):
                 cell.number_format = "yyyy-mm-dd"
 
 
+def _letter(column: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(column)
+
+
 def to_xlsx(export: Export) -> bytes:
+    from openpyxl import Workbook  # loaded for an XLSX only: it costs start-up time everywhere else
+
     book = Workbook()
     _sheet(book, "Problems", export.problem_header, export.problems, first=True)
     _sheet(book, "Ideas", IDEA_COLUMNS, export.ideas, first=False)

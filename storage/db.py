@@ -14,8 +14,9 @@ from sqlmodel import Session
 
 
 class Db:
-    """What repositories hold as `session`: `execute` on the connection until an ORM session exists, then through
-    it (so its pending objects are flushed first); anything else ORM-only makes the session."""
+    """What repositories hold as `session`: `execute` runs a Core statement on the connection until an ORM session
+    exists, then through it (so its pending objects are flushed first); ORM statements and everything else
+    ORM-only make the session."""
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -32,8 +33,9 @@ class Db:
         return self._orm
 
     def execute(self, statement: Any, params: Any = None, **kwargs: Any) -> Result[Any]:
-        if self._orm is not None:
-            return self._orm.execute(statement, params, **kwargs)
+        """An ORM statement (one naming mapped classes: it returns objects) always goes through the session."""
+        if self._orm is not None or _is_orm(statement):
+            return self.orm.execute(statement, params, **kwargs)
         if params is None:
             return self.connection.execute(statement, **kwargs)
         return self.connection.execute(statement, params, **kwargs)
@@ -72,3 +74,8 @@ class Db:
             self._release_orm()
         finally:
             self.connection.close()
+
+
+def _is_orm(statement: Any) -> bool:
+    """How SQLAlchemy itself tells: a statement built from mapped classes carries the ORM's compile plugin."""
+    return getattr(statement, "_propagate_attrs", {}).get("compile_state_plugin") == "orm"

@@ -238,15 +238,15 @@ class SqlProblems(ports.ProblemRepository):
         reporter_id: str | None = None,
         limit: int = 50,
     ) -> list[Problem]:
-        query = select(ProblemRow).where(
-            ProblemRow.workspace_id == workspace_id,
-            ProblemRow.status.in_([s.value for s in statuses]),
+        p = sql.P.c  # Core columns: plain rows, no ORM objects to build and track
+        query = select(*sql.PROBLEM_COLUMNS).where(
+            p.workspace_id == workspace_id, p.status.in_([s.value for s in statuses])
         )
         if area_id is not None:
-            query = query.where(ProblemRow.area_id == area_id)
+            query = query.where(p.area_id == area_id)
         if reporter_id is not None:
-            query = query.where(ProblemRow.reporter_id == reporter_id)
-        rows = self.session.scalars(query.order_by(ProblemRow.number.desc()).limit(limit))
+            query = query.where(p.reporter_id == reporter_id)
+        rows = self.session.execute(query.order_by(p.number.desc()).limit(limit))
         return [_problem(r) for r in rows]
 
     def open_in_area(self, workspace_id: int, area_id: int | None, limit: int = 500) -> list[Problem]:

@@ -3,8 +3,11 @@ once, and leaves posting to tracked background tasks (adapters/slack/outbox.py).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
@@ -254,16 +257,38 @@ def build_app(
     """process_before_response: Slack gets its answer the moment a listener returns, and every listener
     returns as soon as the core has answered; posts happen after, in the outbox's tracked tasks."""
     client = AsyncWebClient(token=bot_token or None, base_url=api_url, session=session)
-    app = AsyncApp(
-        # Bolt names its per-request loggers after the app and resets their level: keep them out of "tally.*".
-        name=BOLT_APP_NAME,
-        signing_secret=signing_secret or None,
-        request_verification_enabled=bool(signing_secret),
-        client=client,
-        oauth_settings=oauth,
-        process_before_response=True,
-    )
+    with _bolt_env_blind(oauth is None):
+        app = _async_app(client, signing_secret, oauth)
     register(app, SlackAdapter(core, outbox))
     if oauth is not None:  # uninstalling Tally, or revoking its token, deletes the stored installation
         app.enable_token_revocation_listeners()
     return app
+
+
+BOLT_OAUTH_VARIABLES = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
+
+
+@contextlib.contextmanager
+def _bolt_env_blind(hide: bool) -> Iterator[None]:
+    """Bolt turns on its own file-based OAuth when SLACK_CLIENT_ID and SLACK_CLIENT_SECRET merely exist, blank
+    ones from a .env template included, and then ignores the bot token: every command gets an empty answer.
+    Tally decides OAuth from its settings, so Bolt doesn't see them while it is built."""
+    saved = {name: os.environ.pop(name) for name in BOLT_OAUTH_VARIABLES if hide and name in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
+def _async_app(client: AsyncWebClient, signing_secret: str, oauth: AsyncOAuthSettings | None) -> AsyncApp:
+    return AsyncApp(
+        # Bolt names its per-request loggers after the app and resets their level: keep them out of "tally.*".
+        name=BOLT_APP_NAME,
+        signing_secret=signing_secret or None,
+        # adapters/slack/routes.py verifies every request before anything parses it; Bolt checking again after
+        # parsing would only cost a second HMAC (Socket Mode's frames carry no signature).
+        request_verification_enabled=False,
+        client=client,
+        oauth_settings=oauth,
+        process_before_response=True,
+    )
