@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from copy import copy
 from enum import Enum
 from http import HTTPStatus
 from typing import Any
@@ -21,7 +22,6 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from botbuilder.core import Bot, BotAdapter, InvokeResponse, TurnContext
 from botbuilder.core.conversation_reference_extension import get_continuation_activity
-from botbuilder.core.serializer_helper import serializer_helper
 from botbuilder.schema import (
     Activity,
     ActivityTypes,
@@ -35,6 +35,7 @@ from botframework.connector.auth import AuthenticationConstants, BotFrameworkAut
 from msrest.serialization import Model
 
 from .connector import TeamsConnector
+from .wire import from_wire, to_wire
 
 log = logging.getLogger("tally.teams")
 
@@ -45,7 +46,7 @@ def to_json(value: Any) -> Any:
     """An invoke body as JSON: msrest models serialized once (botbuilder's full schema resolves nested
     models); dicts and lists as they are, with any model inside them serialized too."""
     if isinstance(value, Model):
-        return serializer_helper(value)
+        return to_wire(value)
     if isinstance(value, dict):
         return {key: to_json(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
@@ -56,12 +57,47 @@ def to_json(value: Any) -> Any:
 
 
 def outgoing(activity: Activity) -> dict[str, Any]:
-    return serializer_helper(activity)
+    return to_wire(activity)
 
 
 def _on_this_machine(url: str | None) -> bool:
     host = (urlsplit(url or "").hostname or "").lower()
     return host in ("localhost", "127.0.0.1", "::1")
+
+
+class TallyTurnContext(TurnContext):
+    """botbuilder's TurnContext, except that what it sends is copied one level deep, not deep-copied whole.
+
+    TurnContext deep-copies every outgoing activity before it addresses it, Adaptive Card and all, so that
+    the caller's activity is left as it was; addressing and sending only set the copy's own fields (channel,
+    conversation, from, recipient, replyToId, type, inputHint, id), so a shallow copy keeps that promise.
+    """
+
+    async def send_activities(self, activities: list[Activity]) -> list[ResourceResponse]:
+        """As TurnContext.send_activities (the same on_send_activities handlers, expect_replies buffering and
+        `responded` flag), with `copy` for `deepcopy`."""
+        reference = TurnContext.get_conversation_reference(self.activity)
+        output = [TurnContext.apply_conversation_reference(copy(activity), reference) for activity in activities]
+        for activity in output:
+            activity.type = activity.type or ActivityTypes.message
+            activity.input_hint = activity.input_hint or "acceptingInput"
+            activity.id = None
+        visible = any(activity.type != ActivityTypes.trace for activity in output)
+
+        async def logic() -> list[ResourceResponse]:
+            if self.activity.delivery_mode == DeliveryModes.expect_replies:
+                for activity in output:
+                    self.buffered_reply_activities.append(activity)
+                    if activity.type == ActivityTypes.invoke_response:
+                        self.turn_state[TurnContext._INVOKE_RESPONSE_KEY] = activity
+                responses = [ResourceResponse() for _ in output]
+            else:
+                responses = await self.adapter.send_activities(self, output)
+            if visible:
+                self.responded = True
+            return responses
+
+        return await self._emit(self._on_send_activities, output, logic())
 
 
 def _text(status: int, text: str) -> web.Response:
@@ -109,7 +145,7 @@ class TallyBotAdapter(BotAdapter):
             log.warning("refused a Teams request whose token did not verify (%s)", type(exc).__name__)
             return _text(401, "Unauthorized")
         try:
-            activity = Activity.deserialize(body)
+            activity = from_wire(Activity, body)
         except Exception:  # noqa: BLE001 - msrest's DeserializationError and anything it wraps
             return _text(400, "not a Bot Framework activity")
         if not activity.type or activity.service_url != envelope.service_url:
@@ -149,7 +185,7 @@ class TallyBotAdapter(BotAdapter):
     def _turn_context(
         self, activity: Activity, identity: ClaimsIdentity, audience: str | None, logic: Logic
     ) -> TurnContext:
-        context = TurnContext(self, activity)
+        context = TallyTurnContext(self, activity)
         context.turn_state[self.BOT_IDENTITY_KEY] = identity
         context.turn_state[self.BOT_OAUTH_SCOPE_KEY] = audience
         context.turn_state[self.BOT_CALLBACK_HANDLER_KEY] = logic

@@ -16,7 +16,6 @@ from botbuilder.schema.teams import (
     TaskModuleContinueResponse,
     TaskModuleTaskInfo,
 )
-from msrest.serialization import Model
 
 from bot import inputs
 from bot.core import Core, Outcome
@@ -27,6 +26,7 @@ from storage.conversations import ConversationStore
 
 from . import cards, files, translate
 from .ids import ADAPTIVE_CARD, FORM_VERBS, DataKey, InvokeName
+from .invokes import CardActionMessage
 from .outbox import TeamsOutbox, card_activity
 
 log = logging.getLogger("tally.teams")
@@ -43,26 +43,6 @@ NOT_SENT_PRIVATELY = (
     "I couldn't open a private chat with you, so the answer wasn't shown here. "
     "Open a chat with Tally (Apps → Tally) and try again there."
 )
-
-
-class CardActionMessage(Model):
-    """An Action.Execute answer that shows a message to the person who acted and leaves the card as it was.
-
-    botbuilder's AdaptiveCardInvokeResponse types `value` as a dict, so it can't carry the string
-    Teams expects here; this model serializes exactly {statusCode, type, value}.
-    """
-
-    _attribute_map = {
-        "status_code": {"key": "statusCode", "type": "int"},
-        "type": {"key": "type", "type": "str"},
-        "value": {"key": "value", "type": "str"},
-    }
-
-    def __init__(self, *, value: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.status_code = 200
-        self.type = "application/vnd.microsoft.activity.message"
-        self.value = value
 
 
 def attachment(card: dict[str, Any]) -> Attachment:
@@ -131,10 +111,13 @@ class Turn:
 
 
 class TallyTeamsBot(ActivityHandler):
+    REMEMBERED_LIMIT = 50_000  # conversations whose stored reference is kept in memory; forgotten all at once beyond
+
     def __init__(self, core: Core, conversations: ConversationStore) -> None:
         self.core = core
         self.conversations = conversations
         self.outbox: TeamsOutbox | None = None
+        self._remembered: dict[tuple[str, str], dict[str, Any]] = {}  # (tenant, conversation) -> reference stored
 
     def connect(self, outbox: TeamsOutbox) -> None:
         self.outbox = outbox
@@ -144,17 +127,20 @@ class TallyTeamsBot(ActivityHandler):
         await super().on_turn(turn_context)
 
     async def remember(self, activity: Activity) -> None:
-        """Keep the conversation reference, so digests and notifications can post here later."""
+        """Keep the conversation reference, so digests and notifications can post here later. The store writes
+        only a changed reference; one this process stored already isn't even handed to a worker thread."""
         if not activity.conversation or not activity.service_url:
             return
+        key = (translate.tenant_id(activity), translate.conversation_id(activity))
+        reference = translate.postable_reference(activity)
+        if self._remembered.get(key) == reference:
+            return
         await asyncio.to_thread(
-            self.conversations.remember,
-            "teams",
-            translate.tenant_id(activity),
-            translate.conversation_id(activity),
-            activity.conversation.conversation_type or "personal",
-            translate.postable_reference(activity),
+            self.conversations.remember, "teams", *key, activity.conversation.conversation_type or "personal", reference
         )
+        if len(self._remembered) >= self.REMEMBERED_LIMIT:
+            self._remembered.clear()
+        self._remembered[key] = reference
 
     def seal(self, activity: Activity, origin: str) -> str:
         """Binds an origin to the tenant and to the person it was sent to, with the core's secret key."""

@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 from botbuilder.core import TurnContext
-from botbuilder.core.serializer_helper import serializer_helper
 from botbuilder.schema import Activity
 
 from bot import commands as c
@@ -15,6 +14,7 @@ from bot.ids import FormField, IdeaField
 from storage.model import Platform
 
 from .ids import DataKey
+from .wire import to_wire
 
 MULTI_VALUE_FIELDS = (FormField.IMPACTS, FormField.OPTIONS, IdeaField.OPTIONS)
 _TAGS = re.compile(r"<[^>]+>")
@@ -61,7 +61,7 @@ def postable_reference(activity: Activity) -> dict[str, Any]:
     reference.activity_id = None
     if reference.conversation is not None:
         reference.conversation.id = conversation_id(activity)
-    return serializer_helper(reference)
+    return to_wire(reference)
 
 
 def plain_text(text: str) -> str:
