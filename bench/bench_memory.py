@@ -247,6 +247,9 @@ async def main_async(args: argparse.Namespace) -> None:
     print_readings(([anchor] if anchor else []) + runs)
     for report in reports:
         print(report)
+    if args.trace is not None:  # tracemalloc and its snapshots inflate RSS: no verdicts from a traced run
+        print("(traced run: tracemalloc's own memory is in these readings, so no figures are recorded)")
+        return
     figures.record(figures_of(runs, anchor, args.marks))
 
 
