@@ -244,13 +244,13 @@ async def main_async(args: argparse.Namespace) -> None:
             runs.append(run)
             if report:
                 reports.append(f"--- {run.server}\n{report}")
+            elif args.trace is None:  # as each database finishes: a long run stopped later keeps these
+                figures.record(figures_of([run], anchor, args.marks))
     print_readings(([anchor] if anchor else []) + runs)
     for report in reports:
         print(report)
     if args.trace is not None:  # tracemalloc and its snapshots inflate RSS: no verdicts from a traced run
         print("(traced run: tracemalloc's own memory is in these readings, so no figures are recorded)")
-        return
-    figures.record(figures_of(runs, anchor, args.marks))
 
 
 def main() -> None:
