@@ -3,7 +3,7 @@ run) and on one already migrated: a restart or a deploy is that long without an 
 
 Each run launches `python -m adapters.cli serve` (the tree under test; `tally serve` is its console script) as a
 subprocess with single-workspace Slack settings, and polls GET /healthz every 5 ms from the moment before the
-launch; then stops it with SIGINT, as Ctrl-C. A run is: a fresh temp SQLite database, the same database again
+launch; then stops it with SIGTERM. A run is: a fresh temp SQLite database, the same database again
 (migrated), and the anchor, in turn, so the machine's noise falls on all three alike. The anchor: a bare aiohttp
 server (`python -c "from aiohttp import web; ..."`, one /healthz handler) timed the same way. Also printed, as a
 diagnosis: the time a fresh interpreter takes to import adapters.server (Tally's imports, no database).
@@ -47,7 +47,7 @@ def time_start(launch: Callable[[int, IO[str]], subprocess.Popen], log: IO[str],
     try:
         return tp.wait_ready(process, port, health=health, started=started)
     finally:
-        if tp.stop(process) not in (0, -2):
+        if tp.stop(process) not in (0, -15):
             progress(f"warning: the server on port {port} exited with {process.returncode}")
 
 

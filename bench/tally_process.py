@@ -118,9 +118,10 @@ def wait_ready(
 
 
 def stop(process: subprocess.Popen, limit: float = 60.0) -> int:
-    """SIGINT, as Ctrl-C: aiohttp's run_app shuts down gracefully (Tally drains its background posts)."""
+    """SIGTERM, as systemd or a container stops it: aiohttp's run_app shuts down gracefully (Tally drains its
+    background posts). Not SIGINT: a process started in the background of a script has SIGINT ignored."""
     if process.poll() is None:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signal.SIGTERM)
         try:
             process.wait(limit)
         except subprocess.TimeoutExpired:
