@@ -28,7 +28,6 @@ BENCH = Path(__file__).resolve().parent
 
 # Per script: the options for a full run, and for --quick. An option is passed only if the script accepts it.
 SCRIPTS: dict[str, tuple[list[str], list[str]]] = {
-    "bench_capture.py": (["--requests", "200"], ["--requests", "30"]),
     "bench_slash.py": (["--requests", "2000", "--concurrency", "1,20"], ["--requests", "200", "--concurrency", "1,20"]),
     "bench_teams.py": ([], ["--requests", "200"]),
     "bench_digest.py": ([], ["--problems", "40", "--runs", "3"]),
