@@ -46,9 +46,9 @@ test: install-test
 lint: install-test
 	$(BIN)/ruff check .
 
+# Every bench script, then one table: figure, target, anchor, verdict (bench/all.py --quick: a smoke run).
 bench: install-test
-	$(BIN)/python bench/bench_capture.py --postgres
-	$(BIN)/python bench/bench_slash.py --requests 2000 --concurrency 1,20 --postgres
+	$(BIN)/python bench/all.py
 
 teams-package: install
 	$(BIN)/python -m adapters.teams.package
