@@ -46,6 +46,8 @@ class ProblemRow(SQLModel, table=True):
         UniqueConstraint("workspace_id", "number", name="uq_problem_workspace_number"),
         # Lists filter on (workspace, status); the duplicate check on (workspace, status, area) too.
         Index("ix_problem_workspace_status_area", "workspace_id", "status", "area_id"),
+        # A forum's digest starts from its areas' problems (then their occurrences, by problem and date).
+        Index("ix_problem_workspace_area", "workspace_id", "area_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
