@@ -1,4 +1,4 @@
-"""problem index on (workspace, area): a forum's digest reads its areas' problems, then their weeks' occurrences
+"""problem index on (workspace, area, number): a forum's problems for its digest, an area's newest for the duplicate check
 
 Revision ID: 0009
 Revises: 0008
@@ -16,7 +16,9 @@ depends_on = None
 def upgrade() -> None:
     # The digest starts from the forum's problems and reads each one's occurrences for the 26 weeks through
     # ix_occurrence_workspace_problem_date: work that follows the forum and the weeks, not the whole history.
-    op.create_index("ix_problem_workspace_area", "problem", ["workspace_id", "area_id"])
+    # With number last, the duplicate check's "newest 500 open in this area" reads that area's problems in
+    # order; without it SQLite walked every problem of the workspace by number (16 ms against 20,000).
+    op.create_index("ix_problem_workspace_area", "problem", ["workspace_id", "area_id", "number"])
 
 
 def downgrade() -> None:
