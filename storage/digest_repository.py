@@ -88,8 +88,19 @@ class SqlDigestFacts(dp.DigestFacts):
     def problems(self, workspace_id: int, problem_ids: Sequence[int]) -> dict[int, dp.ProblemFacts]:
         if not problem_ids:
             return {}
-        query = self._problem_query(workspace_id).where(ProblemRow.id.in_(list(problem_ids)))
-        return {f.id: f for f in self._facts(query)}
+        p, a = ProblemRow, AreaRow
+        # Looked up by id alone, and the workspace checked here: given the workspace too, SQLite (which has no
+        # statistics) walks the workspace's problems through an index on it instead of fetching these by id.
+        query = (
+            select(p.workspace_id, p.id, p.number, p.title, p.area_id, a.name, p.failure_demand, p.status)
+            .outerjoin(a, a.id == p.area_id)
+            .where(p.id.in_(list(problem_ids)))
+        )
+        return {
+            int(pid): dp.ProblemFacts(int(pid), int(n), t, area_id, area or "", bool(fd), st)
+            for ws, pid, n, t, area_id, area, fd, st in self.session.execute(query)
+            if ws == workspace_id
+        }
 
     def new_problems(
         self, workspace_id: int, area_ids: Sequence[int] | None, start: datetime, end: datetime, limit: int = 10
@@ -129,27 +140,42 @@ class SqlDigestFacts(dp.DigestFacts):
         limit: int = 5,
     ) -> dp.IdeaFacts:
         i, v = IdeaRow, IdeaVoteRow
-        # Counted per idea through the (idea, user) unique index: only the forum's ideas' votes are read, not
-        # every vote in the workspace. A vote always carries its idea's workspace.
+        # Votes are counted per idea through the (idea, user) unique index: only the forum's ideas' votes are read,
+        # not every vote in the workspace. A vote always carries its idea's workspace.
         votes = select(func.count()).where(v.idea_id == i.id).correlate(i).scalar_subquery()
         mine = i.forum_id == forum_id
-        scope = or_(mine, i.forum_id.is_(None)) if unassigned else mine
-        base = select(i.number, i.title, i.stage, votes, i.decision, i.decision_reason).where(
-            i.workspace_id == workspace_id, i.merged_into_id.is_(None), scope
+        scope = (
+            i.workspace_id == workspace_id,
+            i.merged_into_id.is_(None),
+            or_(mine, i.forum_id.is_(None)) if unassigned else mine,
         )
+        base = select(i.number, i.title, i.stage, votes, i.decision, i.decision_reason).where(*scope)
         undecided = i.decision.is_(None)
+        # The most voted: joined to their votes and counted once each (the inner join keeps only ideas with votes).
+        tally = func.count()
+        most_voted = (
+            select(i.number, i.title, i.stage, tally, i.decision, i.decision_reason)
+            .join(v, v.idea_id == i.id)
+            .where(*scope, undecided)
+            .group_by(i.id, i.number, i.title, i.stage, i.decision, i.decision_reason)
+            .order_by(tally.desc(), i.number)
+        )
 
         def lines(query: Any) -> list[dp.IdeaRowFacts]:
             return [
-                dp.IdeaRowFacts(int(n), t, s, int(v or 0), d or "", r or "")
-                for n, t, s, v, d, r in self.session.execute(query.limit(limit))
+                dp.IdeaRowFacts(int(n), t, s, int(votes or 0), d or "", r or "")
+                for n, t, s, votes, d, r in self.session.execute(query)
             ]
 
+        # The week's new ideas are few: ordered here, so no planner walks every idea by number to find them.
+        new = lines(base.where(i.created_at >= start, i.created_at < end))
         return dp.IdeaFacts(
-            new=lines(base.where(i.created_at >= start, i.created_at < end).order_by(i.number)),
-            most_voted=lines(base.where(undecided, votes > 0).order_by(votes.desc(), i.number)),
-            awaiting=lines(base.where(undecided, i.stage == "improve").order_by(i.number)),
-            decided=lines(base.where(i.decided_at >= start, i.decided_at < end).order_by(i.decided_at, i.number)),
+            new=sorted(new, key=lambda line: line.number)[:limit],
+            most_voted=lines(most_voted.limit(limit)),
+            awaiting=lines(base.where(undecided, i.stage == "improve").order_by(i.number).limit(limit)),
+            decided=lines(
+                base.where(i.decided_at >= start, i.decided_at < end).order_by(i.decided_at, i.number).limit(limit)
+            ),
         )
 
     def _problem_query(self, workspace_id: int) -> Any:

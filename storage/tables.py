@@ -175,6 +175,7 @@ class IdeaRow(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("workspace_id", "number", name="uq_idea_workspace_number"),
         Index("ix_idea_workspace_stage", "workspace_id", "stage"),
+        Index("ix_idea_workspace_forum", "workspace_id", "forum_id"),  # a forum's digest reads its own ideas
     )
 
     id: int | None = Field(default=None, primary_key=True)

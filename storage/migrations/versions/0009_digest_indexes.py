@@ -1,4 +1,5 @@
-"""problem index on (workspace, area, number): a forum's problems for its digest, an area's newest for the duplicate check
+"""problem index on (workspace, area, number): a forum's problems for its digest, an area's newest for the duplicate check;
+idea index on (workspace, forum): a forum's ideas
 
 Revision ID: 0009
 Revises: 0008
@@ -19,7 +20,10 @@ def upgrade() -> None:
     # With number last, the duplicate check's "newest 500 open in this area" reads that area's problems in
     # order; without it SQLite walked every problem of the workspace by number (16 ms against 20,000).
     op.create_index("ix_problem_workspace_area", "problem", ["workspace_id", "area_id", "number"])
+    # A forum's ideas (and, for the first forum, those of no forum), not every idea the workspace ever had.
+    op.create_index("ix_idea_workspace_forum", "idea", ["workspace_id", "forum_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_idea_workspace_forum", table_name="idea")
     op.drop_index("ix_problem_workspace_area", table_name="problem")
