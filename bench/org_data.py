@@ -254,18 +254,18 @@ def _problem_facts(conn: Connection, ws: int) -> list[_Facts]:
 def _occurrences(
     rng: random.Random, ws: int, shape: Shape, problems: Sequence[_Facts], first: date, last: date
 ) -> Iterator[dict[str, Any]]:
-    """Spread over problems by a long-tailed popularity, each on days from its raising to the digest's week."""
+    """Spread over problems by a long-tailed popularity, each on days from its raising to the digest's week; written
+    in date order, as they arrive, so the table lies on disk as a real one does."""
     weights = [rng.paretovariate(1.2) for _ in problems]
     start, stop = first.toordinal(), last.toordinal()
     picks = rng.choices(range(len(problems)), weights, k=shape.occurrences)
-    for n, i in enumerate(picks):
+    dated = sorted((rng.randint(min(max(start, problems[i].since.toordinal()), stop), stop), i) for i in picks)
+    for n, (day, i) in enumerate(dated):
         problem = problems[i]
-        since = max(start, problem.since.toordinal())
-        day = date.fromordinal(rng.randint(min(since, stop), stop))
         yield {
             "workspace_id": ws,
             "problem_id": problem.id,
-            "occurred_on": day,
+            "occurred_on": date.fromordinal(day),
             "count": 1 if rng.random() < 0.8 else rng.randint(2, 20),
             "effort_minutes": problem.effort,
             "users_affected": problem.users,
