@@ -163,8 +163,8 @@ class SqlDigestFacts(dp.DigestFacts):
 
         def lines(query: Any) -> list[dp.IdeaRowFacts]:
             return [
-                dp.IdeaRowFacts(int(n), t, s, int(votes or 0), d or "", r or "")
-                for n, t, s, votes, d, r in self.session.execute(query)
+                dp.IdeaRowFacts(int(n), t, s, int(count or 0), d or "", r or "")
+                for n, t, s, count, d, r in self.session.execute(query)
             ]
 
         # The week's new ideas are few: ordered here, so no planner walks every idea by number to find them.
