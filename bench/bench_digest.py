@@ -77,10 +77,12 @@ def digest(factory: SqlUnitOfWorkFactory, org: Org, slug: str) -> None:
 
 
 def anchor(engine: Engine, org: Org, slug: str) -> float:
-    """count(*) of the forum's occurrences in the digest's week."""
+    """count(*) of the forum's occurrences in the digest's week, read as the digest reads its weeks (problem by
+    problem): the floor of any query that reads them."""
+    areas = ", ".join(map(str, org.area_ids[slug]))
     query = text(
-        "select count(*) from occurrence o join problem p on p.id = o.problem_id where o.workspace_id = :ws"
-        f" and o.occurred_on between :monday and :sunday and p.area_id in ({', '.join(map(str, org.area_ids[slug]))})"
+        "select count(*) from occurrence where workspace_id = :ws and occurred_on between :monday and :sunday"
+        f" and problem_id in (select id from problem where workspace_id = :ws and area_id in ({areas}))"
     )
     params = {"ws": org.workspace_id, "monday": WEEK.monday, "sunday": WEEK.sunday}
     with engine.connect() as conn:
