@@ -1,119 +1,227 @@
-"""How long does a forum's weekly digest take to build, and its chart to draw, on a busy workspace?
+"""How long do forums' weekly digests take on a large organisation, and does the time follow the week or the history?
 
-Seeds a workspace with `--problems` problems across 8 areas, each tallied on most days for 26 weeks (the history
-the SPC reads), plus ideas with votes; then builds the digest for the last week `--runs` times, and draws its
-chart. Anchor, measured in the same run: one `SELECT count(*)` over all the workspace's occurrences, the floor of
-any query that reads them.
+Generates the organisation of bench/org_data.py (50 forums, 20,000 problems, ~5,000 ideas, 200,000 votes) twice: with
+`--small` occurrences and with `--occurrences` (ten times as many, over the same two years). On each it measures,
+in the same run as the anchor (a `count(*)` of one forum's occurrences in the digest's week, the floor of any query
+that reads them): one forum's digest without its chart (`--runs` times), all 50 forums' digests one after the
+other, and, on the large one, the duplicate check (a new report's candidates in its area, then `most_similar`).
 
-    .venv/bin/python bench/bench_digest.py [--problems 200] [--runs 20] [--postgres]
+    flock /tmp/bench.lock .venv/bin/python bench/bench_digest.py [--runs 10] [--postgres] [--sqlite-dir DIR]
+
+PostgreSQL databases are made for the run and dropped after; with `--sqlite-dir` the SQLite ones are kept there and
+reused by the next run (so profiling needn't wait for the generator).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import statistics
 import sys
 import tempfile
 import time
-from datetime import timedelta
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from digests.builder import HISTORY, build_digest  # noqa: E402
-from digests.chart import digest_chart  # noqa: E402
+from bench.figures import Figure, record  # noqa: E402
+from bench.org_data import Org, Shape, generate, title  # noqa: E402
+from bench.org_explain import explain  # noqa: E402
+from bot.dedupe import most_similar  # noqa: E402
+from digests.builder import build_digest  # noqa: E402
 from digests.weeks import IsoWeek  # noqa: E402
 from storage.engine import make_engine  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
-from storage.model import Idea, Occurrence, Platform, Problem, WorkspaceDefaults  # noqa: E402
 from storage.uow import SqlUnitOfWorkFactory  # noqa: E402
-from tests.databases import database_url  # noqa: E402
+from tests.databases import postgres_database  # noqa: E402
 
 WEEK = IsoWeek(2026, 47)
+FORUM = "forum-03"  # four process areas, as the typical forum has
+GENERATE_TARGET_S = 120
+ONE_TARGET_MS = 300
+ALL_TARGET_S = 10
+RATIO_TARGET = 1.5
+DEDUPE_TARGET_MS = 5
 
 
-def seed(engine, problems: int) -> tuple[int, int]:  # type: ignore[no-untyped-def]
-    rng = random.Random(47)
-    first = WEEK.previous(HISTORY - 1).monday
-    rows = 0
-    with SqlUnitOfWorkFactory(engine)() as uow:
-        ws = uow.workspaces.get_or_create(Platform.SLACK, "T0BENCH", WorkspaceDefaults())
-        areas = [uow.areas.add(ws.id, f"Area {a}", f"area-{a}") for a in range(8)]
-        for n in range(1, problems + 1):
-            problem = uow.problems.add(
-                Problem(
-                    ws.id,
-                    n,
-                    f"Problem {n}",
-                    area_id=areas[n % 8].id,
-                    effort_minutes=5 + n % 40,
-                    failure_demand=n % 3 == 0,
-                )
-            )
-            for day in range(HISTORY * 7):
-                if rng.random() < 0.7:
-                    when = first + timedelta(days=day)
-                    uow.occurrences.add(
-                        Occurrence(ws.id, problem.id, when, rng.randint(1, 4), effort_minutes=5 + n % 40)
-                    )
-                    rows += 1
-        for n in range(1, 51):
-            idea = uow.ideas.add(Idea(ws.id, n, f"Idea {n}"))
-            for v in range(n % 7):
-                uow.ideas.vote(ws.id, idea.id, f"U{v}")
-        uow.forums.default(ws.id)
-        uow.commit()
-    return ws.id, rows
+@dataclass(frozen=True)
+class Measured:
+    occurrences: int
+    anchor_ms: float
+    one: list[float]  # ms, one forum's digest
+    everyone: float  # s, all forums' digests one after the other
+    slowest: tuple[str, float]  # the slowest forum in that loop, ms
 
 
-def ms(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    return f"median {statistics.median(ordered):7.1f} ms   max {ordered[-1]:7.1f} ms"
+def timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return (time.perf_counter() - started) * 1000
 
 
-def run(kind: str, problems: int, runs: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp, database_url(kind, Path(tmp)) as url:
-        engine = make_engine(url)
-        upgrade(engine)
-        started = time.perf_counter()
-        ws_id, rows = seed(engine, problems)
-        print(f"{kind}: seeded {problems} problems, {rows:,} occurrence rows in {time.perf_counter() - started:.1f} s")
-        factory = SqlUnitOfWorkFactory(engine)
-        anchor, build, chart = [], [], []
-        for _ in range(runs):
-            t = time.perf_counter()
-            with engine.connect() as conn:
-                conn.execute(text("select count(*) from occurrence where workspace_id = :w"), {"w": ws_id}).scalar()
-            anchor.append((time.perf_counter() - t) * 1000)
-            t = time.perf_counter()
-            with factory(write=False) as uow:
-                ws = uow.workspaces.get(ws_id)
-                forum = uow.forums.list(ws_id)[0]
-                digest = build_digest(uow, ws, forum, WEEK, unassigned=True)
-            build.append((time.perf_counter() - t) * 1000)
-            t = time.perf_counter()
-            png = digest_chart(digest)
-            chart.append((time.perf_counter() - t) * 1000)
-        print(f"  anchor: count(*) of the occurrences   {ms(anchor)}")
-        print(f"  build_digest (26 weeks, SPC on {len(digest.top)} top + every problem and area)   {ms(build)}")
-        print(f"  digest_chart ({len(png or b''):,} bytes)   {ms(chart)}")
-        print(
-            f"  this week: {digest.occurrences:,} occurrences, {digest.staff_hours:.1f} h, {len(digest.signals)} signals"
-        )
-        engine.dispose()
+def digest(factory: SqlUnitOfWorkFactory, org: Org, slug: str) -> None:
+    """As the scheduler builds one: its own unit of work, the forum and the workspace read first."""
+    with factory(write=False) as uow:
+        ws = uow.workspaces.get(org.workspace_id)
+        forum = uow.forums.get(org.workspace_id, slug)
+        default = uow.forums.default(org.workspace_id)
+        assert ws is not None and forum is not None
+        build_digest(uow, ws, forum, WEEK, unassigned=forum.id == default.id)
+
+
+def anchor(engine: Engine, org: Org, slug: str) -> float:
+    """count(*) of the forum's occurrences in the digest's week, read as the digest reads its weeks (problem by
+    problem): the floor of any query that reads them."""
+    areas = ", ".join(map(str, org.area_ids[slug]))
+    query = text(
+        "select count(*) from occurrence where workspace_id = :ws and occurred_on between :monday and :sunday"
+        f" and problem_id in (select id from problem where workspace_id = :ws and area_id in ({areas}))"
+    )
+    params = {"ws": org.workspace_id, "monday": WEEK.monday, "sunday": WEEK.sunday}
+    with engine.connect() as conn:
+        return timed(lambda: conn.execute(query, params).scalar())
+
+
+def measure(engine: Engine, org: Org, runs: int, occurrences: int) -> Measured:
+    factory = SqlUnitOfWorkFactory(engine)
+    digest(factory, org, FORUM)  # warm: imports, statement caches, the database's own caches
+    anchors, one = [], []
+    for _ in range(runs):
+        anchors.append(anchor(engine, org, FORUM))
+        one.append(timed(lambda: digest(factory, org, FORUM)))
+    started = time.perf_counter()
+    each = {slug: timed(lambda s=slug: digest(factory, org, s)) for slug in org.forum_slugs}  # type: ignore[misc]
+    everyone = time.perf_counter() - started
+    slowest = max(each.items(), key=lambda kv: kv[1])
+    return Measured(occurrences, statistics.median(anchors), one, everyone, slowest)
+
+
+def duplicate_check(engine: Engine, org: Org, runs: int) -> tuple[list[float], int, int]:
+    """New reports in random areas: their candidates from the database, then the word comparison. Also the
+    open problems in all, and the most candidates one check read."""
+    rng = random.Random(5)
+    areas = [a for ids in org.area_ids.values() for a in ids]
+    samples, most = [], 0
+    with SqlUnitOfWorkFactory(engine)(write=False) as uow:
+        # One report in every area first: a server that has been up a while has every open problem's words cached.
+        for n, area in enumerate(areas + [rng.choice(areas) for _ in range(runs)]):
+            wording = title(rng)
+            started = time.perf_counter()
+            candidates = uow.problems.open_in_area(org.workspace_id, area)
+            most_similar(wording, candidates)
+            if n >= len(areas):
+                samples.append((time.perf_counter() - started) * 1000)
+            most = max(most, len(candidates))
+        open_problems = uow.session.execute(  # type: ignore[attr-defined]
+            text("select count(*) from problem where workspace_id = :ws and status in ('open', 'investigating')"),
+            {"ws": org.workspace_id},
+        ).scalar_one()
+    return samples, int(open_problems), most
+
+
+@contextmanager
+def database(kind: str, keep: Path | None, occurrences: int) -> Iterator[tuple[str, bool]]:
+    """A URL, and whether it already holds the organisation (a kept SQLite file)."""
+    if kind == "postgres":
+        with postgres_database() as url:
+            yield url, False
+        return
+    if keep:
+        keep.mkdir(parents=True, exist_ok=True)
+        path = keep / f"org-{occurrences}.db"
+        yield f"sqlite:///{path}", path.exists()
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        yield f"sqlite:///{Path(tmp) / 'org.db'}", False
+
+
+def organisation(engine: Engine, shape: Shape, ready: bool) -> Org:
+    upgrade(engine)  # a kept database gets this branch's migrations too
+    if ready:
+        with engine.connect() as conn:
+            org = Org(conn.execute(text("select id from workspace where external_id = 'T0ORG'")).scalar_one(), [], {})
+            for slug, areas in conn.execute(text("select slug, area_ids from forum order by id")):
+                org.forum_slugs.append(slug)
+                org.area_ids[slug] = [int(a) for a in (areas if isinstance(areas, list) else json.loads(areas))]
+        return org
+    org = generate(engine, shape, WEEK)
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))  # what autovacuum does to a table this size soon after
+    return org
+
+
+def run(kind: str, args: argparse.Namespace) -> list[Figure]:
+    label = "SQLite" if kind == "sqlite" else "PostgreSQL"
+    figures: list[Figure] = []
+    results: list[Measured] = []
+    for occurrences in (args.small, args.occurrences):
+        shape = Shape(occurrences=occurrences)
+        with database(kind, args.sqlite_dir, occurrences) as (url, ready):
+            engine = make_engine(url)
+            org = organisation(engine, shape, ready)
+            if not ready:
+                rows = ", ".join(f"{n:,} {t}" for t, n in org.rows.items())
+                print(f"{label}: generated {rows} in {org.seconds:.1f} s", file=sys.stderr)
+                if occurrences == args.occurrences:
+                    figures.append(
+                        Figure("digest", f"{label} generate the organisation ({org.total_rows:,} rows)",
+                               f"{org.seconds:.0f} s", f"< {GENERATE_TARGET_S} s", "-", org.seconds < GENERATE_TARGET_S)
+                    )  # fmt: skip
+            measured = measure(engine, org, args.runs, occurrences)
+            if args.explain:
+                print(f"{label}, {occurrences:,} occurrences, {FORUM}:", file=sys.stderr)
+                explain(engine, lambda: digest(SqlUnitOfWorkFactory(engine), org, FORUM))  # noqa: B023
+            results.append(measured)
+            size = f"{occurrences:,} occurrences"
+            one = f"{statistics.median(measured.one):.0f} ms (max {max(measured.one):.0f} ms)"
+            figures += [
+                Figure("digest", f"{label} {size}: one forum's digest, median (max)", one, f"< {ONE_TARGET_MS} ms",
+                       f"count(*) of its week {measured.anchor_ms:.1f} ms", max(measured.one) < ONE_TARGET_MS),
+                Figure("digest", f"{label} {size}: all {len(org.forum_slugs)} forums' digests",
+                       f"{measured.everyone:.2f} s (slowest {measured.slowest[0]} {measured.slowest[1]:.0f} ms)",
+                       f"< {ALL_TARGET_S} s", "-", measured.everyone < ALL_TARGET_S),
+            ]  # fmt: skip
+            if occurrences == args.occurrences:
+                samples, open_problems, most = duplicate_check(engine, org, args.runs * 10)
+                ordered = sorted(samples)
+                p95 = ordered[int(len(ordered) * 0.95) - 1]
+                figures.append(
+                    Figure("digest", f"{label} duplicate check vs {open_problems:,} open problems, p50 / p95 (max)",
+                           f"{statistics.median(ordered):.2f} / {p95:.2f} ms ({ordered[-1]:.2f} ms)",
+                           f"< {DEDUPE_TARGET_MS} ms", f"up to {most} candidates in an area", p95 < DEDUPE_TARGET_MS)
+                )  # fmt: skip
+            engine.dispose()
+    small, large = results
+    ratio = statistics.median(large.one) / statistics.median(small.one)
+    figures.append(
+        Figure("digest", f"{label} one forum's digest at {large.occurrences:,} / at {small.occurrences:,}",
+               f"{ratio:.2f}x", f"<= {RATIO_TARGET}x", f"count(*) anchor {large.anchor_ms / small.anchor_ms:.2f}x",
+               ratio <= RATIO_TARGET)
+    )  # fmt: skip
+    return figures
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--problems", type=int, default=200)
-    parser.add_argument("--runs", type=int, default=20)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--occurrences", type=int, default=1_000_000)
+    parser.add_argument("--small", type=int, default=100_000, help="occurrences of the smaller organisation")
+    parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL too")
+    parser.add_argument("--sqlite-dir", type=Path, help="keep the SQLite databases here, and reuse them")
+    parser.add_argument("--explain", action="store_true", help="time each statement of one digest, show plans")
     args = parser.parse_args()
+    figures: list[Figure] = []
     for kind in ("sqlite", "postgres") if args.postgres else ("sqlite",):
-        run(kind, args.problems, args.runs)
+        figures += run(kind, args)
+    record(figures)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from bot.impact import SIXTY
 from digests.model import TOP, Digest, IdeaLine, ProblemLine, Series, SignalLine
-from digests.spc import xmr
+from digests.spc import latest, xmr
 from digests.weeks import IsoWeek
 from storage.digest_ports import IdeaRowFacts, ProblemFacts, WeekTally
 from storage.model import Forum, Workspace
@@ -140,8 +140,7 @@ def _series(weeks: dict[int, WeekTally] | dict[int, int], last: int) -> list[flo
 
 
 def _latest_signal(subject: str, values: list[float]) -> SignalLine | None:
-    chart = xmr(values)
-    point = chart.points[-1]
+    point = latest(values)  # the week's point alone: the same verdict as xmr's chart, without charting every week
     if point.signal is None or point.kind is None:
         return None
     return SignalLine(subject, point.signal.value, point.kind.value, point.signal.label, int(values[-1]))

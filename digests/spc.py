@@ -202,3 +202,45 @@ def xmr(
             points.append(Point(value, found[0], _verdict(found[1], improvement)))
     note = f"Trial limits: only {len(series)} weeks so far (12 make them firm)." if lim.trial else ""
     return Chart(tuple(points), lim, note, lim.mean)
+
+
+def latest(values: Sequence[float], *, screen_outliers: bool = True, improvement: str | None = "decrease") -> Point:
+    """The last point of `xmr(values)`, worked out alone: a digest asks it of hundreds of series and needs only the
+    week's verdict, so the rules look back from the last point instead of flagging every point."""
+    if not values:
+        raise ValueError("no values: a chart needs at least one point")
+    if improvement not in ("decrease", "increase", None):
+        raise ValueError(f"improvement is 'increase', 'decrease' or None, not {improvement!r}")
+    series = [float(v) for v in values]
+    lim = limits(series, None, screen_outliers)
+    found = _last_signal(series, lim) if lim else None
+    if found is None:
+        return Point(series[-1])
+    return Point(series[-1], found[0], _verdict(found[1], improvement))
+
+
+def _last_signal(series: Sequence[float], lim: Limits) -> tuple[Signal, int] | None:
+    """The rules of xmr for the last point only, in xmr's order of priority: (signal, direction) or None."""
+    n, value = len(series), series[-1]
+    if value > lim.upper or value < lim.lower:
+        return Signal.OUTSIDE, 1 if value > lim.upper else -1
+    for direction in (1, -1):  # the last point ends a run that rises (or falls) at every step
+        steps = 0
+        while steps < n - 1 and (series[n - 1 - steps] - series[n - 2 - steps]) * direction > 0:
+            steps += 1
+        if steps + 1 >= RUN:
+            return Signal.TREND, direction
+    side = _side(value, lim.mean)
+    if n >= 3 and side and all(_side(v, lim.mean) == side for v in series[-3:]):  # only the last window holds it
+
+        def close(v: float) -> bool:
+            return lim.close_upper < v <= lim.upper if side > 0 else lim.lower <= v < lim.close_lower
+
+        if close(value) and sum(close(v) for v in series[-3:]) >= 2:
+            return Signal.CLOSE, side
+    run = 1
+    while side and run < n and _side(series[n - 1 - run], lim.mean) == side:
+        run += 1
+    if side and run >= RUN:
+        return Signal.SHIFT, side
+    return None

@@ -45,6 +45,18 @@ def _in_areas(column: Any, area_ids: Sequence[int] | None) -> ColumnElement[bool
     return column.in_(list(area_ids)) if area_ids else and_(True)
 
 
+def _forum_problems(workspace_id: int, area_ids: Sequence[int] | None) -> Any:
+    """The forum's problems, as a subquery: the weeks are read problem by problem, through the occurrence index on
+    (workspace, problem, date), so the work follows the forum's rows in those weeks and not the whole history."""
+    p = ProblemRow
+    return select(p.id).where(p.workspace_id == workspace_id, _in_areas(p.area_id, area_ids))
+
+
+def _first(facts: list[dp.ProblemFacts], limit: int) -> list[dp.ProblemFacts]:
+    """Ordered by number here, not in SQL: an ORDER BY number lets a planner walk every problem by number."""
+    return sorted(facts, key=lambda f: f.number)[:limit]
+
+
 class SqlDigestFacts(dp.DigestFacts):
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -52,7 +64,7 @@ class SqlDigestFacts(dp.DigestFacts):
     def weekly(
         self, workspace_id: int, area_ids: Sequence[int] | None, first_monday: date, weeks: int
     ) -> list[dp.WeekTally]:
-        o, p = OccurrenceRow, ProblemRow
+        o = OccurrenceRow
         count = cast(o.count, BigInteger)
         week = week_index(o.occurred_on, first_monday)
         last = date.fromordinal(first_monday.toordinal() + 7 * weeks - 1)
@@ -64,9 +76,8 @@ class SqlDigestFacts(dp.DigestFacts):
                 func.sum(count * o.effort_minutes),
                 func.sum(count * o.users_affected),
             )
-            .join(p, p.id == o.problem_id)
             .where(o.workspace_id == workspace_id, o.occurred_on >= first_monday, o.occurred_on <= last)
-            .where(_in_areas(p.area_id, area_ids))
+            .where(o.problem_id.in_(_forum_problems(workspace_id, area_ids)))
             .group_by(o.problem_id, week)
         )
         return [
@@ -77,8 +88,19 @@ class SqlDigestFacts(dp.DigestFacts):
     def problems(self, workspace_id: int, problem_ids: Sequence[int]) -> dict[int, dp.ProblemFacts]:
         if not problem_ids:
             return {}
-        query = self._problem_query(workspace_id).where(ProblemRow.id.in_(list(problem_ids)))
-        return {f.id: f for f in self._facts(query)}
+        p, a = ProblemRow, AreaRow
+        # Looked up by id alone, and the workspace checked here: given the workspace too, SQLite (which has no
+        # statistics) walks the workspace's problems through an index on it instead of fetching these by id.
+        query = (
+            select(p.workspace_id, p.id, p.number, p.title, p.area_id, a.name, p.failure_demand, p.status)
+            .outerjoin(a, a.id == p.area_id)
+            .where(p.id.in_(list(problem_ids)))
+        )
+        return {
+            int(pid): dp.ProblemFacts(int(pid), int(n), t, area_id, area or "", bool(fd), st)
+            for ws, pid, n, t, area_id, area, fd, st in self.session.execute(query)
+            if ws == workspace_id
+        }
 
     def new_problems(
         self, workspace_id: int, area_ids: Sequence[int] | None, start: datetime, end: datetime, limit: int = 10
@@ -87,7 +109,7 @@ class SqlDigestFacts(dp.DigestFacts):
         query = self._problem_query(workspace_id).where(
             p.created_at >= start, p.created_at < end, p.merged_into_id.is_(None), _in_areas(p.area_id, area_ids)
         )
-        return self._facts(query.order_by(p.number).limit(limit))
+        return _first(self._facts(query), limit)
 
     def fixed(
         self, workspace_id: int, area_ids: Sequence[int] | None, start: datetime, end: datetime, limit: int = 10
@@ -99,7 +121,7 @@ class SqlDigestFacts(dp.DigestFacts):
             p.status_changed_at < end,
             _in_areas(p.area_id, area_ids),
         )
-        return self._facts(query.order_by(p.number).limit(limit))
+        return _first(self._facts(query), limit)
 
     def demand(self, workspace_id: int, area_ids: Sequence[int] | None, week_start: date) -> dict[int, int]:
         d = DemandRow
@@ -117,37 +139,43 @@ class SqlDigestFacts(dp.DigestFacts):
         end: datetime,
         limit: int = 5,
     ) -> dp.IdeaFacts:
-        i = IdeaRow
-        votes = (
-            select(IdeaVoteRow.idea_id, func.count().label("n"))
-            .where(IdeaVoteRow.workspace_id == workspace_id)
-            .group_by(IdeaVoteRow.idea_id)
-            .subquery()
-        )
+        i, v = IdeaRow, IdeaVoteRow
+        # Votes are counted per idea through the (idea, user) unique index: only the forum's ideas' votes are read,
+        # not every vote in the workspace. A vote always carries its idea's workspace.
+        votes = select(func.count()).where(v.idea_id == i.id).correlate(i).scalar_subquery()
         mine = i.forum_id == forum_id
-        scope = or_(mine, i.forum_id.is_(None)) if unassigned else mine
-        base = (
-            select(i.number, i.title, i.stage, func.coalesce(votes.c.n, 0), i.decision, i.decision_reason)
-            .outerjoin(votes, votes.c.idea_id == i.id)
-            .where(i.workspace_id == workspace_id, i.merged_into_id.is_(None), scope)
+        scope = (
+            i.workspace_id == workspace_id,
+            i.merged_into_id.is_(None),
+            or_(mine, i.forum_id.is_(None)) if unassigned else mine,
         )
+        base = select(i.number, i.title, i.stage, votes, i.decision, i.decision_reason).where(*scope)
         undecided = i.decision.is_(None)
+        # The most voted: joined to their votes and counted once each (the inner join keeps only ideas with votes).
+        tally = func.count()
+        most_voted = (
+            select(i.number, i.title, i.stage, tally, i.decision, i.decision_reason)
+            .join(v, v.idea_id == i.id)
+            .where(*scope, undecided)
+            .group_by(i.id, i.number, i.title, i.stage, i.decision, i.decision_reason)
+            .order_by(tally.desc(), i.number)
+        )
 
         def lines(query: Any) -> list[dp.IdeaRowFacts]:
             return [
-                dp.IdeaRowFacts(int(n), t, s, int(v or 0), d or "", r or "")
-                for n, t, s, v, d, r in self.session.execute(query.limit(limit))
+                dp.IdeaRowFacts(int(n), t, s, int(count or 0), d or "", r or "")
+                for n, t, s, count, d, r in self.session.execute(query)
             ]
 
+        # The week's new ideas are few: ordered here, so no planner walks every idea by number to find them.
+        new = lines(base.where(i.created_at >= start, i.created_at < end))
         return dp.IdeaFacts(
-            new=lines(base.where(i.created_at >= start, i.created_at < end).order_by(i.number)),
-            most_voted=lines(
-                base.where(undecided, func.coalesce(votes.c.n, 0) > 0).order_by(
-                    func.coalesce(votes.c.n, 0).desc(), i.number
-                )
+            new=sorted(new, key=lambda line: line.number)[:limit],
+            most_voted=lines(most_voted.limit(limit)),
+            awaiting=lines(base.where(undecided, i.stage == "improve").order_by(i.number).limit(limit)),
+            decided=lines(
+                base.where(i.decided_at >= start, i.decided_at < end).order_by(i.decided_at, i.number).limit(limit)
             ),
-            awaiting=lines(base.where(undecided, i.stage == "improve").order_by(i.number)),
-            decided=lines(base.where(i.decided_at >= start, i.decided_at < end).order_by(i.decided_at, i.number)),
         )
 
     def _problem_query(self, workspace_id: int) -> Any:

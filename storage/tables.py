@@ -44,8 +44,11 @@ class ProblemRow(SQLModel, table=True):
     __tablename__ = "problem"
     __table_args__ = (
         UniqueConstraint("workspace_id", "number", name="uq_problem_workspace_number"),
-        # Lists filter on (workspace, status); the duplicate check on (workspace, status, area) too.
+        # Lists filter on (workspace, status), and on area too.
         Index("ix_problem_workspace_status_area", "workspace_id", "status", "area_id"),
+        # A forum's digest starts from its areas' problems (then their occurrences, by problem and date); the
+        # duplicate check reads an area's newest problems by number.
+        Index("ix_problem_workspace_area", "workspace_id", "area_id", "number"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -172,6 +175,7 @@ class IdeaRow(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("workspace_id", "number", name="uq_idea_workspace_number"),
         Index("ix_idea_workspace_stage", "workspace_id", "stage"),
+        Index("ix_idea_workspace_forum", "workspace_id", "forum_id"),  # a forum's digest reads its own ideas
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -28,9 +28,9 @@ def test_migrations_build_exactly_the_declared_tables(engine):
 
 def test_a_fresh_database_is_at_the_single_head(engine):
     heads = ScriptDirectory.from_config(alembic_config(engine)).get_heads()
-    assert heads == ["0008"]
+    assert heads == ["0009"]
     with engine.connect() as conn:
-        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0008"
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0009"
 
 
 def test_the_duplicate_check_has_its_index(engine):
