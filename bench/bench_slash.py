@@ -204,6 +204,23 @@ def start_server(target: str, db_url: str, api_url: str, log_path: str, probe: b
     return Server(process, parent, port, pid, tree)
 
 
+async def serve_on_loopback(app: web.Application) -> tuple[web.AppRunner, int]:
+    """A fake platform API on 127.0.0.1 and a free port, without an access log (it would cost the loop)."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    return runner, runner.addresses[0][1]
+
+
+def print_header(requests: int, concurrency: str) -> None:
+    """Which tree was measured, and how: the first line of every run's output."""
+    print(
+        f"{date.today()}  Tally tree: {REPO_UNDER_TEST} ({tree_version(REPO_UNDER_TEST)})  "
+        f"{requests} requests per run, concurrency {concurrency}, cores {os.cpu_count()}",
+        flush=True,
+    )
+
+
 # --- a lean fake Slack Web API ------------------------------------------------------------------
 
 
@@ -265,11 +282,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self.api)
         app.router.add_post("/respond/{key}", self.respond)
-        self.runner = web.AppRunner(app, access_log=None)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self.runner.addresses[0][1]
+        self.runner, self.port = await serve_on_loopback(app)
 
     async def wait_for_posts(self, wanted: int, quiet: float = 5.0, limit: float = 120.0) -> int:
         """Until `wanted` chat.postMessage calls arrived, or none came for `quiet` seconds."""
@@ -683,11 +696,7 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, help="record the Tally process with py-spy into this folder")
     parser.add_argument("--probe", action="store_true", help="time to_thread queueing and SQL in the Tally process")
     args = parser.parse_args()
-    print(
-        f"{date.today()}  Tally tree: {REPO_UNDER_TEST} ({tree_version(REPO_UNDER_TEST)})  "
-        f"{args.requests} requests per run, concurrency {args.concurrency}, cores {os.cpu_count()}",
-        flush=True,
-    )
+    print_header(args.requests, args.concurrency)
     asyncio.run(run(args))
 
 

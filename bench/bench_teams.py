@@ -27,7 +27,6 @@ import random
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -250,11 +249,7 @@ def main() -> None:
     parser.add_argument("--servers", default="bare,tally", help="bare (the anchor), tally, or both")
     parser.add_argument("--profile", type=Path, help="record the Tally process with py-spy into this folder")
     args = parser.parse_args()
-    print(
-        f"{date.today()}  Tally tree: {slash.REPO_UNDER_TEST} ({slash.tree_version(slash.REPO_UNDER_TEST)})  "
-        f"{args.requests} requests per run, concurrency {args.concurrency}, cores {os.cpu_count()}",
-        flush=True,
-    )
+    slash.print_header(args.requests, args.concurrency)
     asyncio.run(run(args))
 
 

@@ -72,11 +72,7 @@ class FakeConnector:
         app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self.reply)
         app.router.add_post("/v3/conversations/{conversation}/activities", self.send)
         app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self.send)
-        self.runner = web.AppRunner(app, access_log=None)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self.runner.addresses[0][1]
+        self.runner, self.port = await slash.serve_on_loopback(app)
 
     @property
     def answered(self) -> int:
