@@ -30,7 +30,7 @@ BENCH = Path(__file__).resolve().parent
 SCRIPTS: dict[str, tuple[list[str], list[str]]] = {
     "bench_slash.py": (["--requests", "2000", "--concurrency", "1,20"], ["--requests", "200", "--concurrency", "1,20"]),
     "bench_teams.py": ([], ["--requests", "200"]),
-    "bench_digest.py": ([], ["--problems", "40", "--runs", "3"]),
+    "bench_digest.py": ([], ["--occurrences", "200000", "--small", "20000", "--runs", "3"]),
     "bench_memory.py": (["--marks", "20000,100000"], ["--marks", "2000,5000", "--step", "0"]),
     "bench_startup.py": (["--runs", "7"], ["--runs", "2"]),
 }
