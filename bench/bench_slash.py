@@ -645,20 +645,23 @@ def slash_figures(rows: list[Row], high: int, low: int) -> list[Any]:
     return out
 
 
-async def run(args: argparse.Namespace) -> None:
+def runs(args: argparse.Namespace) -> list[tuple[str, int, str]]:
+    """Every (database, concurrency, server) the options ask for, in the order they run."""
     kinds = ["postgres"] if args.only_postgres else ["sqlite", "postgres"] if args.postgres else ["sqlite"]
+    levels = [int(c) for c in args.concurrency.split(",")]
+    return [(k, c, t) for k in kinds for c in levels for t in args.servers.split(",")]
+
+
+async def run(args: argparse.Namespace) -> None:
     levels = [int(c) for c in args.concurrency.split(",")]
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp:
-        for kind in kinds:
-            for concurrency in levels:
-                for target in args.servers.split(","):
-                    row = await measure(target, kind, concurrency, args, Path(tmp))
-                    rows.append(row)
-                    print(
-                        f"  done: {kind} {target} c={concurrency}: {row.rps:.0f} req/s, p99 {row.pct(0.99):.1f} ms",
-                        flush=True,
-                    )
+        for kind, concurrency, target in runs(args):
+            row = await measure(target, kind, concurrency, args, Path(tmp))
+            rows.append(row)
+            print(
+                f"  done: {kind} {target} c={concurrency}: {row.rps:.0f} req/s, p99 {row.pct(0.99):.1f} ms", flush=True
+            )
     print_rows(rows)
     if len(levels) > 1:
         from figures import record

@@ -220,20 +220,16 @@ def figures(rows: list[slash.Row]) -> list[Figure]:
 
 
 async def run(args: argparse.Namespace) -> None:
-    kinds = ["postgres"] if args.only_postgres else ["sqlite", "postgres"] if args.postgres else ["sqlite"]
-    levels = [int(c) for c in args.concurrency.split(",")]
     rows: list[slash.Row] = []
     with tempfile.TemporaryDirectory() as tmp:
-        for kind in kinds:
-            for concurrency in levels:
-                for target in args.servers.split(","):
-                    row = await measure(target, kind, concurrency, args, Path(tmp))
-                    rows.append(row)
-                    print(
-                        f"  done: {kind} {target} c={concurrency}: {row.rps:.0f} req/s, p50 {row.pct(0.5):.1f} ms, "
-                        f"p99 {row.pct(0.99):.1f} ms, CPU {row.cpu_ms:.1f} ms/request",
-                        flush=True,
-                    )
+        for kind, concurrency, target in slash.runs(args):
+            row = await measure(target, kind, concurrency, args, Path(tmp))
+            rows.append(row)
+            print(
+                f"  done: {kind} {target} c={concurrency}: {row.rps:.0f} req/s, p50 {row.pct(0.5):.1f} ms, "
+                f"p99 {row.pct(0.99):.1f} ms, CPU {row.cpu_ms:.1f} ms/request",
+                flush=True,
+            )
     print_rows(rows)
     print()
     record(figures(rows))

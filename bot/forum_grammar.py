@@ -199,26 +199,21 @@ def _export_date(word: str, raw: str) -> date:
 
 def parse_export(args: list[str], ws: c.WorkspaceRef, actor: c.Actor) -> c.Command:
     """The words after '/tally export': a format, `from YYYY-MM-DD` and `to YYYY-MM-DD`, in any order, each once."""
-    found: dict[str, object] = {}
+    fmt: str | None = None
+    dates: dict[str, date] = {}
     rest = list(args)
     while rest:
         word = rest.pop(0).lower()
-        if word in EXPORT_FORMATS and "format" not in found:
-            found["format"] = word
-        elif word in ("from", "to") and rest and word not in found:
-            found[word] = _export_date(word, rest.pop(0))
+        if word in EXPORT_FORMATS and fmt is None:
+            fmt = word
+        elif word in ("from", "to") and rest and word not in dates:
+            dates[word] = _export_date(word, rest.pop(0))
         else:
             raise BadInput(
                 f"I didn't understand '/tally export {' '.join(args)[:80]}'.",
                 f"Write it like this: {usage.EXPORT_USAGE}",
             )
-    start, end = found.get("from"), found.get("to")
-    if isinstance(start, date) and isinstance(end, date) and start > end:
+    start, end = dates.get("from"), dates.get("to")
+    if start and end and start > end:
         raise BadInput(f"{start} is after {end}.", f"Give the earlier date after from: {usage.EXPORT_USAGE}")
-    return c.ExportEvidence(
-        ws=ws,
-        actor=actor,
-        format=str(found.get("format") or "xlsx"),
-        start=start,
-        end=end,  # type: ignore[arg-type]
-    )
+    return c.ExportEvidence(ws=ws, actor=actor, format=fmt or "xlsx", start=start, end=end)

@@ -186,12 +186,8 @@ def _problem_fields(problem: Problem) -> dict[str, object]:
     }
 
 
-def _copy_problem(problem: Problem, row: ProblemRow | dict[str, object]) -> None:
-    fields = _problem_fields(problem)
-    if isinstance(row, dict):
-        row.update(fields)
-        return
-    for name, value in fields.items():
+def _copy_problem(problem: Problem, row: ProblemRow) -> None:
+    for name, value in _problem_fields(problem).items():
         setattr(row, name, value)
 
 
@@ -207,8 +203,12 @@ class SqlProblems(ports.ProblemRepository):
         self.session = session
 
     def add(self, problem: Problem) -> Problem:
-        values = {**_problem_defaults(), "workspace_id": problem.workspace_id, "number": problem.number}
-        _copy_problem(problem, values)
+        values = {
+            **_problem_defaults(),
+            **_problem_fields(problem),
+            "workspace_id": problem.workspace_id,
+            "number": problem.number,
+        }
         values["created_at"] = problem.created_at or utcnow()  # the command's clock, so a replayed week stays put
         new_id = self.session.execute(sql.INSERT_PROBLEM, values).scalar_one()
         return replace(problem, id=int(new_id), created_at=values["created_at"])
