@@ -47,7 +47,7 @@ from bot.help import PROBLEM_HELP
 from bot.idea_help import IDEA_HELP, TALLY_HELP
 from bot.replies import Reply, ReplyKind
 from storage.model import WorkspaceDefaults
-from storage.ports import UnitOfWork
+from storage.ports import Busy, UnitOfWork
 
 log = logging.getLogger("tally.bus")
 
@@ -129,9 +129,12 @@ class MessageBus:
         self.uow_factory = uow_factory
         self.defaults = defaults or WorkspaceDefaults()
         self.clock = clock
+        # Whether a quick command may be tried on the event loop (see SqlUnitOfWorkFactory.runs_on_loop).
+        self.runs_on_loop = bool(getattr(uow_factory, "runs_on_loop", False))
 
-    def run(self, command: c.Command) -> Result:
-        """One unit of work: the handler builds its replies inside it, then it commits (writes only)."""
+    def run(self, command: c.Command, wait: bool = True) -> Result:
+        """One unit of work: the handler builds its replies inside it, then it commits (writes only).
+        `wait=False`: raises Busy, having done nothing, when the database is taken by another writer."""
         started = time.perf_counter()
         name = type(command).__name__
         handler = self.handlers.get(type(command))
@@ -139,7 +142,9 @@ class MessageBus:
             log.warning("no handler for %s", name)
             return Result((Reply(text=NOT_YET, kind=ReplyKind.ERROR, footer="/tally help lists what Tally can do."),))
         try:
-            with self.uow_factory(write=command.writes) as uow:
+            # `wait` is passed only when False: only a factory that runs_on_loop takes it.
+            kind = {"write": command.writes} if wait else {"write": command.writes, "wait": False}
+            with self.uow_factory(**kind) as uow:
                 replies = handler(command, Context(uow, self.clock(), self.defaults, command.writes))
                 sequence = 0
                 if command.writes:
@@ -151,6 +156,8 @@ class MessageBus:
             return Result(replies if isinstance(replies, tuple) else (replies,), events, sequence=sequence)
         except AlreadyDelivered:
             return Result((), redelivered=True)
+        except Busy:
+            raise
         except Exception as exc:  # noqa: BLE001 - mapped to a reply below
             # The context names the command and workspace only: never who sent it.
             reply = reply_for_error(exc, f"{name} in {command.ws.platform}:{command.ws.external_id}")

@@ -39,10 +39,14 @@ class Command:
 
     requires_admin = False  # True: the core asks the platform whether the actor is an admin
     writes = True  # False: runs in a read-only unit of work that never waits for a writer
+    # True: a few indexed statements for one problem or idea, cheap enough to run on the event loop when the
+    # database is in-process and free (SQLite): capture's hot path, without a thread hand-off.
+    quick = False
 
 
 @dataclass(frozen=True)
 class ReportProblem(Command):
+    quick = True
     text: str = ""
     area: str | None = None
     count: int = 1
@@ -58,6 +62,7 @@ class ReportProblem(Command):
 
 @dataclass(frozen=True)
 class LogOccurrence(Command):
+    quick = True
     number: int = 0
     count: int = 1
     effort_minutes: int | None = None
@@ -70,6 +75,7 @@ class LogOccurrence(Command):
 
 @dataclass(frozen=True)
 class ShowProblem(Command):
+    quick = True
     writes = False
     number: int = 0
 
@@ -103,18 +109,21 @@ class MergeProblems(Command):
 
 @dataclass(frozen=True)
 class ShowHelp(Command):
+    quick = True
     writes = False
     topic: str = "problem"
 
 
 @dataclass(frozen=True)
 class OpenCaptureForm(Command):
+    quick = True
     writes = False
     prefill: str = ""
 
 
 @dataclass(frozen=True)
 class SubmitCaptureForm(Command):
+    quick = True
     values: dict = field(default_factory=dict)
     delivery_id: str | None = None
 
@@ -132,6 +141,8 @@ class ClaimFirstOwnership(Command):
 @dataclass(frozen=True)
 class PressButton(Command):
     """A button on one of Tally's messages was pressed."""
+
+    quick = True
 
     action: str = ""
     value: str = ""
@@ -152,6 +163,7 @@ class ProposeIdea(Command):
 
 @dataclass(frozen=True)
 class ShowIdea(Command):
+    quick = True
     writes = False
     number: int = 0
 
@@ -164,6 +176,7 @@ class ListIdeas(Command):
 
 @dataclass(frozen=True)
 class VoteForIdea(Command):
+    quick = True
     number: int = 0
     vote: bool = True  # False: take the vote back
     from_card: bool = False  # pressed on the idea's card, which is then updated in place

@@ -26,6 +26,7 @@ from bot.notify import Dispatcher
 from bot.replies import Reply, ReplyKind, Section, Target
 from bot.tasks import Background
 from storage.model import Platform
+from storage.ports import Busy
 
 log = logging.getLogger("tally.core")
 ASK_TIMEOUT = 1.5  # seconds the platform gets to answer a question, inside Slack's 3-second deadline
@@ -133,13 +134,25 @@ class Core:
         return self._outcome(done, result)
 
     async def run_job(self, command: c.Command) -> Result:
-        """Run a command off the event loop (on the writers' or the readers' threads); its committed events go
-        to the notifiers after. Jobs Tally starts itself (reminders) come straight here."""
-        pool = self.writers if command.writes else self.readers
-        result = await asyncio.get_running_loop().run_in_executor(pool, self.bus.run, command)
+        """Run a command off the event loop (on the writers' or the readers' threads), or, when it is quick and
+        the database is free, on it; its committed events go to the notifiers after. Jobs Tally starts itself
+        (reminders) come straight here."""
+        result = self._run_now(command)
+        if result is None:
+            pool = self.writers if command.writes else self.readers
+            result = await asyncio.get_running_loop().run_in_executor(pool, self.bus.run, command)
         if result.events:
             self.background.spawn(self.dispatcher.dispatch(result.events), "notifications")
         return result
+
+    def _run_now(self, command: c.Command) -> Result | None:
+        """A thread hand-off costs more than capture's few statements on SQLite; None when it must wait."""
+        if not (command.quick and self.bus.runs_on_loop):
+            return None
+        try:
+            return self.bus.run(command, wait=False)
+        except Busy:
+            return None
 
     def close(self) -> None:
         """Let the worker threads go (the app factory calls it at shutdown)."""

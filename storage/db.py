@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy.engine import Connection, Result
 from sqlmodel import Session
 
+from storage.prepared import Prepared, Rows, run
+
 
 class Db:
     """What repositories hold as `session`: `execute` runs a Core statement on the connection until an ORM session
@@ -32,8 +34,14 @@ class Db:
             self._orm = Session(bind=self.connection, expire_on_commit=False, join_transaction_mode="rollback_only")
         return self._orm
 
-    def execute(self, statement: Any, params: Any = None, **kwargs: Any) -> Result[Any]:
-        """An ORM statement (one naming mapped classes: it returns objects) always goes through the session."""
+    def execute(self, statement: Any, params: Any = None, **kwargs: Any) -> Result[Any] | Rows:
+        """An ORM statement (one naming mapped classes: it returns objects) always goes through the session;
+        a prepared one goes to the driver, after the session's pending objects."""
+        if isinstance(statement, Prepared):
+            if self._orm is not None:
+                self._orm.flush()
+            connection = self.connection
+            return run(statement, connection.connection.dbapi_connection, connection.dialect, params)
         if self._orm is not None or _is_orm(statement):
             return self.orm.execute(statement, params, **kwargs)
         if params is None:

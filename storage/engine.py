@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import create_engine
 
@@ -18,6 +19,10 @@ DEFAULT_DATABASE_URL = "sqlite:///./tally.db"
 
 # Execution option: False on a connection whose transactions only read (no write lock on SQLite).
 WRITE_OPTION = "tally_write"
+# Execution option: False on a connection whose transaction must begin at once or not at all (SQLite: a writer
+# that finds the lock taken fails straight away with "database is locked" instead of waiting).
+WAIT_OPTION = "tally_wait"
+BUSY_TIMEOUT_MS = 30_000
 
 
 def normalise_url(url: str) -> str:
@@ -66,16 +71,29 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
 def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
     """IMMEDIATE takes the write lock up front, so concurrent writers wait instead of failing;
-    a reading connection begins deferred and never takes it."""
-    write = conn.get_execution_options().get(WRITE_OPTION, True)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    a reading connection begins deferred and never takes it. Run on the driver's connection: SQLAlchemy's
+    execution machinery cost more than the BEGIN."""
+    options = conn.get_execution_options()
+    statement = "BEGIN IMMEDIATE" if options.get(WRITE_OPTION, True) else "BEGIN"
+    raw = conn.connection.dbapi_connection
+    try:
+        if options.get(WAIT_OPTION, True):
+            raw.execute(statement)
+            return
+        raw.execute("PRAGMA busy_timeout=0")
+        try:
+            raw.execute(statement)
+        finally:
+            raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(statement, None, exc, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect) from exc
 
 
 def reading(engine: Engine) -> Engine:
@@ -89,6 +107,11 @@ def reading(engine: Engine) -> Engine:
     if engine.get_execution_options().get(WRITE_OPTION, True) is False:
         return engine
     return engine.execution_options(**{WRITE_OPTION: False})
+
+
+def without_waiting(engine: Engine) -> Engine:
+    """The same engine, for a unit of work that begins at once or not at all (see WAIT_OPTION)."""
+    return engine.execution_options(**{WAIT_OPTION: False})
 
 
 def ping(engine: Engine) -> bool:

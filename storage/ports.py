@@ -35,6 +35,10 @@ class DuplicateDelivery(Exception):
     """A platform delivered the same event twice; the first one is already stored."""
 
 
+class Busy(Exception):
+    """Another writer holds the database just now: a unit of work told not to wait gives up before it begins."""
+
+
 class WorkspaceRepository(abc.ABC):
     @abc.abstractmethod
     def get_or_create(self, platform: Platform, external_id: str, defaults: WorkspaceDefaults) -> Workspace: ...

@@ -347,10 +347,17 @@ class SqlOccurrences(ports.OccurrenceRepository):
     def totals_since(
         self, workspace_id: int, problem_ids: Sequence[int], since: date
     ) -> dict[int, tuple[Totals, Totals]]:
-        params = {"ws": workspace_id, "ids": list(problem_ids), "since": since}
+        if len(problem_ids) == 1:  # a card's: the prepared statement
+            rows = self.session.execute(
+                sql.TOTALS_OF_ONE_SINCE, {"ws": workspace_id, "id": problem_ids[0], "since": since}
+            )
+        else:
+            rows = self.session.execute(
+                sql.TOTALS_SINCE, {"ws": workspace_id, "ids": list(problem_ids), "since": since}
+            )
         return {
             pid: (Totals(int(a or 0), int(b or 0), int(c or 0)), Totals(int(d or 0), int(e or 0), int(f or 0)))
-            for pid, a, b, c, d, e, f in self.session.execute(sql.TOTALS_SINCE, params)
+            for pid, a, b, c, d, e, f in rows
         }
 
     def move(self, workspace_id: int, from_problem_id: int, to_problem_id: int) -> int:

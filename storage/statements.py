@@ -1,7 +1,8 @@
 """The hot path's SQL, built once: SQLAlchemy spends more time building a statement than running it here.
 
 Each is a Core statement with named parameters; repositories execute them with plain dicts and turn the
-rows into domain records themselves.
+rows into domain records themselves. Those capture and voting run on every request are `Prepared`: compiled
+once and run on the driver's cursor (storage/prepared.py).
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, String, bindparam, case, cast, delete, func, insert, select, update
+from sqlalchemy import BigInteger, Integer, String, bindparam, case, cast, delete, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from storage.prepared import Prepared
 from storage.tables import (
     AreaRow,
     AuditRow,
@@ -35,39 +37,40 @@ L = IdeaProblemRow.__table__  # type: ignore[attr-defined]
 F = ForumRow.__table__  # type: ignore[attr-defined]
 
 WORKSPACE_COLUMNS = (W.c.id, W.c.platform, W.c.external_id, W.c.name, W.c.hourly_cost, W.c.currency, W.c.timezone)
-WORKSPACE_BY_REF = select(*WORKSPACE_COLUMNS, W.c.week_start).where(
-    W.c.platform == bindparam("platform"), W.c.external_id == bindparam("external_id")
+WORKSPACE_BY_REF = Prepared(
+    select(*WORKSPACE_COLUMNS, W.c.week_start).where(
+        W.c.platform == bindparam("platform"), W.c.external_id == bindparam("external_id")
+    )
 )
-NEXT_PROBLEM_NUMBER = (
+NEXT_PROBLEM_NUMBER = Prepared(
     update(W).where(W.c.id == bindparam("ws")).values(problem_seq=W.c.problem_seq + 1).returning(W.c.problem_seq)
 )
 
 NEXT_IDEA_NUMBER = update(W).where(W.c.id == bindparam("ws")).values(idea_seq=W.c.idea_seq + 1).returning(W.c.idea_seq)
 
 AREA_COLUMNS = (A.c.id, A.c.workspace_id, A.c.name, A.c.slug)
-AREA_BY_ID = select(*AREA_COLUMNS).where(A.c.workspace_id == bindparam("ws"), A.c.id == bindparam("id"))
-AREAS_OF = select(*AREA_COLUMNS).where(A.c.workspace_id == bindparam("ws")).order_by(A.c.name)
-AREA_BY_SLUG = select(A.c.id, A.c.workspace_id, A.c.name, A.c.slug).where(
-    A.c.workspace_id == bindparam("ws"), A.c.slug == bindparam("slug")
-)
+AREA_BY_ID = Prepared(select(*AREA_COLUMNS).where(A.c.workspace_id == bindparam("ws"), A.c.id == bindparam("id")))
+AREAS_OF = Prepared(select(*AREA_COLUMNS).where(A.c.workspace_id == bindparam("ws")).order_by(A.c.name))
+AREA_BY_SLUG = Prepared(select(*AREA_COLUMNS).where(A.c.workspace_id == bindparam("ws"), A.c.slug == bindparam("slug")))
 
 PROBLEM_COLUMNS = tuple(P.c)
-PROBLEM_BY_NUMBER = select(*PROBLEM_COLUMNS).where(
-    P.c.workspace_id == bindparam("ws"), P.c.number == bindparam("number")
+PROBLEM_BY_NUMBER = Prepared(
+    select(*PROBLEM_COLUMNS).where(P.c.workspace_id == bindparam("ws"), P.c.number == bindparam("number"))
 )
-INSERT_PROBLEM = insert(P).returning(P.c.id)
+PROBLEM_FIELDS = tuple(c.name for c in P.c if c.name != "id")
+INSERT_PROBLEM = Prepared(insert(P).values({name: bindparam(name) for name in PROBLEM_FIELDS}).returning(P.c.id))
 
-_OPEN = ("open", "investigating")
+_OPEN = P.c.status.in_([literal("open"), literal("investigating")])  # bound values: SQL fixed, so preparable
 _CANDIDATE_COLUMNS = (P.c.id, P.c.number, P.c.title, P.c.description, P.c.status)
-OPEN_IN_AREA = (
+OPEN_IN_AREA = Prepared(
     select(*_CANDIDATE_COLUMNS)
-    .where(P.c.workspace_id == bindparam("ws"), P.c.status.in_(_OPEN), P.c.area_id == bindparam("area"))
+    .where(P.c.workspace_id == bindparam("ws"), _OPEN, P.c.area_id == bindparam("area"))
     .order_by(P.c.number.desc())
     .limit(bindparam("limit"))
 )
-OPEN_IN_NO_AREA = (
+OPEN_IN_NO_AREA = Prepared(
     select(*_CANDIDATE_COLUMNS)
-    .where(P.c.workspace_id == bindparam("ws"), P.c.status.in_(_OPEN), P.c.area_id.is_(None))
+    .where(P.c.workspace_id == bindparam("ws"), _OPEN, P.c.area_id.is_(None))
     .order_by(P.c.number.desc())
     .limit(bindparam("limit"))
 )
@@ -80,30 +83,37 @@ def _recent_sum(value):  # type: ignore[no-untyped-def]
     return func.sum(case((_recent, value), else_=0))
 
 
-TOTALS_SINCE = (
-    select(
-        O.c.problem_id,
-        _recent_sum(_count),
-        _recent_sum(_count * O.c.effort_minutes),
-        _recent_sum(_count * O.c.users_affected),
-        func.sum(_count),
-        func.sum(_count * O.c.effort_minutes),
-        func.sum(_count * O.c.users_affected),
-    )
-    .where(O.c.workspace_id == bindparam("ws"), O.c.problem_id.in_(bindparam("ids", expanding=True)))
-    .group_by(O.c.problem_id)
+_TOTALS = select(
+    O.c.problem_id,
+    _recent_sum(_count),
+    _recent_sum(_count * O.c.effort_minutes),
+    _recent_sum(_count * O.c.users_affected),
+    func.sum(_count),
+    func.sum(_count * O.c.effort_minutes),
+    func.sum(_count * O.c.users_affected),
+)
+TOTALS_SINCE = _TOTALS.where(
+    O.c.workspace_id == bindparam("ws"), O.c.problem_id.in_(bindparam("ids", expanding=True))
+).group_by(O.c.problem_id)
+TOTALS_OF_ONE_SINCE = Prepared(  # a card's figures: one problem
+    _TOTALS.where(O.c.workspace_id == bindparam("ws"), O.c.problem_id == bindparam("id")).group_by(O.c.problem_id)
 )
 
-INSERT_AUDIT = insert(AuditRow.__table__)  # type: ignore[attr-defined]
+_AUDIT = AuditRow.__table__  # type: ignore[attr-defined]
+INSERT_AUDIT = Prepared(insert(_AUDIT).values({c.name: bindparam(c.name) for c in _AUDIT.c if c.name != "id"}))
 
 INSERT_IDEA = insert(I).returning(I.c.id)
 
 # Votes: a burst of people voting for one idea runs these.
-HAS_VOTED = select(V.c.id).where(
-    V.c.workspace_id == bindparam("ws"), V.c.idea_id == bindparam("idea"), V.c.user_id == bindparam("user")
+HAS_VOTED = Prepared(
+    select(V.c.id).where(
+        V.c.workspace_id == bindparam("ws"), V.c.idea_id == bindparam("idea"), V.c.user_id == bindparam("user")
+    )
 )
-UNVOTE = delete(V).where(
-    V.c.workspace_id == bindparam("ws"), V.c.idea_id == bindparam("idea"), V.c.user_id == bindparam("user")
+UNVOTE = Prepared(
+    delete(V).where(
+        V.c.workspace_id == bindparam("ws"), V.c.idea_id == bindparam("idea"), V.c.user_id == bindparam("user")
+    )
 )
 VOTE_COUNTS = (
     select(V.c.idea_id, func.count())
@@ -130,7 +140,7 @@ def vote(dialect: str) -> Any:
     idea = select(I.c.workspace_id, I.c.id, bindparam("user", type_=String)).where(
         I.c.id == bindparam("idea"), I.c.workspace_id == bindparam("ws")
     )
-    return (
+    return Prepared(
         _insert_ignoring_conflicts(dialect)(V)
         .from_select(["workspace_id", "idea_id", "user_id"], idea)
         .on_conflict_do_nothing(index_elements=["idea_id", "user_id"])
@@ -195,7 +205,7 @@ OCCURRENCE_FIELDS = (
 @functools.cache
 def insert_occurrence(dialect: str) -> Any:
     """One occurrence; a copy of its delivery already stored (or being stored: PostgreSQL waits) inserts nothing."""
-    return (
+    return Prepared(
         _insert_ignoring_conflicts(dialect)(O)
         .values({name: bindparam(name) for name in OCCURRENCE_FIELDS})
         .on_conflict_do_nothing(index_elements=["workspace_id", "delivery_id"])

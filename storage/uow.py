@@ -5,13 +5,15 @@ from __future__ import annotations
 import threading
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import StaticPool
 
 from storage import ports
 from storage.business_case_repository import SqlBusinessCase
 from storage.db import Db
 from storage.delivery_repository import SqlDeliveries
 from storage.digest_repository import SqlDigestFacts
-from storage.engine import reading
+from storage.engine import reading, without_waiting
 from storage.export_repository import SqlExportFacts
 from storage.forum_repository import SqlForums
 from storage.idea_repository import SqlDemand, SqlIdeas, SqlReviewReminders
@@ -22,7 +24,8 @@ from storage.secrets import TokenCipher
 
 class SqlUnitOfWork(ports.UnitOfWork):
     """`write=False` for a unit of work that only reads: on SQLite its transaction begins deferred,
-    so it never takes, nor waits for, the write lock (see storage.engine)."""
+    so it never takes, nor waits for, the write lock (see storage.engine). `wait=False` for one that must begin
+    at once or not at all: it raises ports.Busy where it would wait for another writer."""
 
     def __init__(
         self,
@@ -30,27 +33,33 @@ class SqlUnitOfWork(ports.UnitOfWork):
         write: bool = True,
         cipher: TokenCipher | None = None,
         writers: threading.Lock | None = None,
+        wait: bool = True,
     ) -> None:
         self.engine = engine
         self.write = write
         self.cipher = cipher
         self.writers = writers if write else None
+        self.wait = wait
         self.session: Db | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
-        if self.writers is not None:
-            self.writers.acquire()
+        if self.writers is not None and not self.writers.acquire(blocking=self.wait):
+            raise ports.Busy("another unit of work of this process is writing")
         bind = self.engine if self.write else reading(self.engine)
         try:
-            connection = bind.connect()
+            connection = (bind if self.wait else without_waiting(bind)).connect()
             try:
                 connection.begin()  # SQLite: BEGIN IMMEDIATE for a writer, a deferred BEGIN for a reader
             except BaseException:
                 connection.close()
                 raise
+        except OperationalError as exc:
+            self._let_writers_go()
+            if not self.wait and "locked" in str(exc.orig):
+                raise ports.Busy("another process is writing") from exc
+            raise
         except BaseException:
-            if self.writers is not None:
-                self.writers.release()
+            self._let_writers_go()
             raise
         self.session = Db(connection)
         self.workspaces = SqlWorkspaces(self.session)
@@ -77,8 +86,11 @@ class SqlUnitOfWork(ports.UnitOfWork):
         finally:
             self.session.close()
             self.session = None
-            if self.writers is not None:
-                self.writers.release()
+            self._let_writers_go()
+
+    def _let_writers_go(self) -> None:
+        if self.writers is not None:
+            self.writers.release()
 
     def commit(self) -> None:
         assert self.session is not None
@@ -104,8 +116,12 @@ class SqlUnitOfWorkFactory:
         # process queue here instead, each handed the lock the moment the last lets it go; SQLite's own
         # lock still arbitrates between processes.
         self._writers = threading.Lock() if engine.dialect.name == "sqlite" else None
+        # A quick unit of work may run on the event loop: SQLite answers in microseconds from this process,
+        # and one that would wait for the lock says so at once (ports.Busy) and goes to a thread instead. Not an
+        # in-memory database, whose one connection the threads share.
+        self.runs_on_loop = engine.dialect.name == "sqlite" and not isinstance(engine.pool, StaticPool)
 
-    def __call__(self, write: bool = True) -> SqlUnitOfWork:
+    def __call__(self, write: bool = True, wait: bool = True) -> SqlUnitOfWork:
         if not write:
-            return SqlUnitOfWork(self._reading, write=False, cipher=self.cipher)
-        return SqlUnitOfWork(self.engine, write=True, cipher=self.cipher, writers=self._writers)
+            return SqlUnitOfWork(self._reading, write=False, cipher=self.cipher, wait=wait)
+        return SqlUnitOfWork(self.engine, write=True, cipher=self.cipher, writers=self._writers, wait=wait)

@@ -10,8 +10,9 @@ from concurrent.futures import TimeoutError as FutureTimeout
 import pytest
 from sqlalchemy import text
 
-from storage.engine import ping
+from storage.engine import BUSY_TIMEOUT_MS, ping
 from storage.model import Platform, Status, WorkspaceDefaults
+from storage.ports import Busy
 from storage.uow import SqlUnitOfWorkFactory
 from tests.databases import migrated_engine
 
@@ -85,3 +86,41 @@ def test_committed_events_are_collected_once_and_a_later_rollback_keeps_them(eng
     # The unit of work has exited, which rolls back: committed events survive it.
     assert uow.collect_events() == [first, third]
     assert uow.collect_events() == []
+
+
+def test_a_unit_of_work_that_must_not_wait_gives_up_at_once_on_sqlite(tmp_path):
+    """What the core tries on the event loop: busy means nothing begun, nothing held, and the usual wait after."""
+    with migrated_engine("sqlite", tmp_path) as engine:
+        units = SqlUnitOfWorkFactory(engine)
+        assert units.runs_on_loop is True
+        writer = sqlite3.connect(engine.url.database, isolation_level=None)
+        writer.execute("BEGIN IMMEDIATE")  # another process, mid-write
+        try:
+            started = time.monotonic()
+            with pytest.raises(Busy):
+                units(wait=False).__enter__()
+            assert time.monotonic() - started < 1
+            with units(write=False, wait=False) as uow:  # a read begins deferred: it is never busy
+                assert uow.workspaces.find(Platform.CONSOLE, "nobody") is None
+        finally:
+            writer.execute("ROLLBACK")
+            writer.close()
+        # The in-process writers' lock was let go, and the connection waits as long as ever again.
+        with units() as uow:
+            raw = uow.session.connection.connection.dbapi_connection
+            assert raw.execute("PRAGMA busy_timeout").fetchone()[0] == BUSY_TIMEOUT_MS
+        with units(wait=False) as uow:
+            assert raw.execute("PRAGMA busy_timeout").fetchone()[0] == BUSY_TIMEOUT_MS
+            uow.workspaces.get_or_create(Platform.CONSOLE, "now", WorkspaceDefaults())
+            uow.commit()
+        with units(wait=False) as held, pytest.raises(Busy):  # this process's own writer holds it
+            units(wait=False).__enter__()
+        assert held.session is None
+        with units(write=False) as uow:
+            assert uow.workspaces.find(Platform.CONSOLE, "now") is not None
+
+
+@pytest.mark.postgres
+def test_only_an_sqlite_file_runs_units_of_work_on_the_loop(tmp_path):
+    with migrated_engine("postgres", tmp_path) as engine:
+        assert SqlUnitOfWorkFactory(engine).runs_on_loop is False

@@ -576,6 +576,6 @@ class FakeUnitOfWorkFactory:
         self.data = data if data is not None else FakeData()
         self.writes: list[bool] = []
 
-    def __call__(self, write: bool = True) -> FakeUnitOfWork:
+    def __call__(self, write: bool = True, wait: bool = True) -> FakeUnitOfWork:
         self.writes.append(write)
         return FakeUnitOfWork(self.data, write=write)

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 
 from bot import commands as c
 from bot import inputs
+from bot.bus import MessageBus
 from bot.core import Core
 from bot.ids import Action, FormField, FormOption
 from bot.notify import Dispatcher
 from bot.replies import Reply, ReplyKind, Target
 from storage.model import Platform
+from storage.ports import Busy
 from storage.secrets import delivery_hasher
 from tests.conftest import WORKED_EXAMPLE
 from tests.unit.conftest import ADMIN, ALICE, WS
+from tests.unit.fakes import FakeUnitOfWorkFactory
 
 SLACK = c.WorkspaceRef(Platform.SLACK, "T0COUNCIL")
 TEAMS = c.WorkspaceRef(Platform.TEAMS, "tenant")
@@ -292,3 +296,38 @@ async def test_a_platform_too_slow_to_answer_is_taken_as_no_within_slacks_deadli
     started = clock.perf_counter()
     (reply,) = (await core.handle(typed("problem Bullying anon"), Slow())).replies
     assert clock.perf_counter() - started < 2 and "not stored" in reply.text and data.problems == []
+
+
+class OnTheLoop(FakeUnitOfWorkFactory):
+    """A factory like SQLite's: quick commands may be tried on the event loop; `busy` makes those give up."""
+
+    runs_on_loop = True
+
+    def __init__(self, data) -> None:
+        super().__init__(data)
+        self.busy = False
+        self.threads: list[tuple[bool, str]] = []  # (waits, the thread it ran on)
+
+    def __call__(self, write: bool = True, wait: bool = True):
+        self.threads.append((wait, threading.current_thread().name))
+        if self.busy and not wait:
+            raise Busy("held")
+        return super().__call__(write)
+
+
+async def test_quick_commands_run_on_the_loop_when_the_database_is_free(data, fixed_clock):
+    units = OnTheLoop(data)
+    core = Core(MessageBus(units, clock=fixed_clock), delivery_hasher("k"))
+    loop_thread = threading.current_thread().name
+    await core.handle(typed("problem Printer jammed"))
+    await core.handle(typed("problem list"))  # not quick: it reads a page of problems' history
+    assert units.threads[0] == (False, loop_thread)
+    assert units.threads[1][1].startswith("tally-read")
+
+    units.busy, units.threads = True, []
+    (card,) = (await core.handle(typed("problem again 1"))).replies
+    assert card.kind is ReplyKind.CARD and data.occurrences[-1].problem_id == data.problems[0].id
+    assert units.threads[0] == (False, loop_thread)  # tried here, gave up at once,
+    assert units.threads[1][0] is True and units.threads[1][1].startswith("tally-write")  # and waited on a thread
+    assert len(data.occurrences) == 2
+    core.close()
