@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from bot.tasks import Background
 from . import blocks, modals, translate
 
 log = logging.getLogger("tally.slack")
+NEWEST_KEPT = 10_000  # messages whose newest committed answer is remembered (a vote's card: a few bytes each)
 
 COULD_NOT_SEND = "Sorry, Slack didn't accept Tally's answer ({error}). Please try again in a minute."
 CANT_SEND_FILE = (
@@ -92,7 +94,8 @@ class Outbox:
         self.session = session
         self.background = background
         # Cards replaced in place (a vote): the newest answer per message wins, whatever order the posts finish in.
-        self._newest: dict[tuple[str, str], int] = {}
+        # Kept after the update is sent: an older answer can still come back later from another worker thread.
+        self._newest: OrderedDict[tuple[str, str], int] = OrderedDict()
         self._updating: dict[tuple[str, str], asyncio.Lock] = {}
 
     def deliver(self, outcome: Outcome, where: Where, answered: Reply | None = None) -> None:
@@ -108,6 +111,9 @@ class Outbox:
             if stamp:
                 key = (where.channel_id, where.message_ts)
                 self._newest[key] = max(stamp, self._newest.get(key, 0))
+                self._newest.move_to_end(key)
+                while len(self._newest) > NEWEST_KEPT:
+                    self._newest.popitem(last=False)
         self.background.spawn(self._send_all(replies, where, stamp), "slack replies")
 
     def publish_home(self, client: AsyncWebClient, user_id: str, reply: Reply) -> None:
@@ -190,8 +196,7 @@ class Outbox:
                 if self._newest.get(key, stamp) > stamp:
                     return
                 await self._replace(reply, where)
-            if self._newest.get(key) == stamp and not lock.locked():
-                self._newest.pop(key, None)
+            if not lock.locked():
                 self._updating.pop(key, None)
             return
         await self._replace(reply, where)
