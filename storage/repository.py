@@ -151,6 +151,12 @@ class SqlAreas(ports.AreaRepository):
         return [Area(r.id, r.workspace_id, r.name, r.slug) for r in rows]
 
 
+@functools.lru_cache(maxsize=256)
+def _impact_areas(stored: str) -> tuple[ImpactArea, ...]:
+    """A handful of distinct values, read for every problem of every list."""
+    return tuple(ImpactArea(a) for a in stored.split(",") if a)
+
+
 def _problem(row: ProblemRow) -> Problem:
     return Problem(
         id=row.id,
@@ -159,7 +165,7 @@ def _problem(row: ProblemRow) -> Problem:
         title=row.title,
         description=row.description,
         area_id=row.area_id,
-        impact_areas=tuple(ImpactArea(a) for a in row.impact_areas.split(",") if a),
+        impact_areas=_impact_areas(row.impact_areas),
         effort_minutes=row.effort_minutes,
         users_per_occurrence=row.users_per_occurrence,
         failure_demand=row.failure_demand,
