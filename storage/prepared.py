@@ -23,16 +23,18 @@ Processor = Callable[[Any], Any] | None
 
 
 class Prepared:
-    """A Core statement, compiled the first time it runs on each dialect."""
+    """A Core statement, compiled the first time it runs on each dialect. `plain=True`: its rows are plain tuples,
+    for a statement whose many rows are only unpacked (no attribute access to build per row)."""
 
-    def __init__(self, statement: ClauseElement) -> None:
+    def __init__(self, statement: ClauseElement, plain: bool = False) -> None:
         self.statement = statement
+        self.plain = plain
         self._compiled: dict[str, _Compiled] = {}
 
     def compiled(self, dialect: Dialect) -> _Compiled:
         found = self._compiled.get(dialect.name)
         if found is None:
-            found = self._compiled[dialect.name] = _Compiled(self.statement, dialect)
+            found = self._compiled[dialect.name] = _Compiled(self.statement, dialect, self.plain)
         return found
 
     def __repr__(self) -> str:
@@ -40,7 +42,7 @@ class Prepared:
 
 
 class _Compiled:
-    def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
+    def __init__(self, statement: ClauseElement, dialect: Dialect, plain: bool) -> None:
         compiled = statement.compile(dialect=dialect)
         if "POSTCOMPILE" in compiled.string:
             raise ValueError(f"a prepared statement's SQL must be fixed (no expanding IN): {compiled.string}")
@@ -56,6 +58,7 @@ class _Compiled:
         columns = list(getattr(statement, "exported_columns", ()))
         self.types = [column.type.dialect_impl(dialect) for column in columns]
         self.row = namedtuple("Row", [column.key for column in columns], rename=True) if columns else None  # type: ignore[misc]
+        self.make: Callable[[Any], Any] = tuple if plain else self.row._make if self.row else tuple
         self.results: list[Processor] | None = None  # from the driver's column types, at the first run
 
     def arguments(self, params: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
@@ -77,7 +80,7 @@ class _Compiled:
                 for kind, column in zip(self.types, cursor.description, strict=True)
             ]
         processors = self.results
-        make = self.row._make
+        make = self.make
         if not any(processors):
             return [make(r) for r in cursor.fetchall()]
         return [

@@ -66,13 +66,15 @@ OPEN_IN_AREA = Prepared(
     select(*_CANDIDATE_COLUMNS)
     .where(P.c.workspace_id == bindparam("ws"), _OPEN, P.c.area_id == bindparam("area"))
     .order_by(P.c.number.desc())
-    .limit(bindparam("limit"))
+    .limit(bindparam("limit")),
+    plain=True,
 )
 OPEN_IN_NO_AREA = Prepared(
     select(*_CANDIDATE_COLUMNS)
     .where(P.c.workspace_id == bindparam("ws"), _OPEN, P.c.area_id.is_(None))
     .order_by(P.c.number.desc())
-    .limit(bindparam("limit"))
+    .limit(bindparam("limit")),
+    plain=True,
 )
 
 _count = cast(O.c.count, BigInteger)  # a million occurrences x a million users overflows 32 bits
@@ -200,6 +202,11 @@ OCCURRENCE_FIELDS = (
     "workspace_id", "problem_id", "occurred_on", "count", "effort_minutes", "users_affected", "reporter_id", "note",
     "delivery_id",
 )  # fmt: skip
+
+
+OCCURRENCE_BY_DELIVERY = Prepared(
+    select(*O.c).where(O.c.workspace_id == bindparam("ws"), O.c.delivery_id == bindparam("delivery"))
+)
 
 
 @functools.cache
