@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -80,8 +81,11 @@ def _score(a: _Words, b: _Words) -> float:
     size = len(a.spelling) + len(b.spelling)
     if 2.0 * min(len(a.spelling), len(b.spelling)) / size < CLOSE_SPELLING:
         return jaccard
-    packed = a.letters is not None and b.letters is not None
-    if packed and 2.0 * _letters_in_common(a.letters, b.letters) / size < CLOSE_SPELLING:  # type: ignore[arg-type]
+    if a.letters is not None and b.letters is not None:
+        in_common = _letters_in_common(a.letters, b.letters)
+    else:  # too long to pack: counted here, still far cheaper than the character comparison below
+        in_common = sum((Counter(a.spelling) & Counter(b.spelling)).values())
+    if 2.0 * in_common / size < CLOSE_SPELLING:
         return jaccard
     close = SequenceMatcher(None, a.spelling, b.spelling, autojunk=False).ratio() >= CLOSE_SPELLING
     return 1.0 if close else jaccard

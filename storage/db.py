@@ -40,8 +40,7 @@ class Db:
         if isinstance(statement, Prepared):
             if self._orm is not None:
                 self._orm.flush()
-            connection = self.connection
-            return run(statement, connection.connection.dbapi_connection, connection.dialect, params)
+            return run(statement, self.connection, params)
         if self._orm is not None or _is_orm(statement):
             return self.orm.execute(statement, params, **kwargs)
         if params is None:

@@ -9,9 +9,11 @@ Which one a connection gets is the execution option WRITE_OPTION, read by the "b
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine import Dialect, Engine, make_url
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import create_engine
 
@@ -48,9 +50,33 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, echo: bool = False) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(
-        url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=POSTGRES_CONNECT_ARGS
-    )
+    engine = create_engine(url, echo=echo, pool_size=10, max_overflow=10, connect_args=POSTGRES_CONNECT_ARGS)
+    event.listen(engine, "checkout", _ping_if_idle(engine.dialect))
+    event.listen(engine, "checkin", _stamp_use)
+    return engine
+
+
+# A pooled connection idle longer than this is pinged before use. pool_pre_ping pings on every checkout: a round
+# trip per request. One used this recently is alive, or, if the server went away in between, fails where it is
+# used, as a disconnect: SQLAlchemy (and storage.prepared) throw it away, and the platform's retry gets a new one.
+IDLE_PING_SECONDS = 2.0
+
+
+def _ping_if_idle(dialect: Dialect):  # type: ignore[no-untyped-def]
+    def checkout(dbapi_connection, record, _proxy) -> None:  # type: ignore[no-untyped-def]
+        if time.monotonic() - record.info.get("used_at", 0.0) <= IDLE_PING_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+            dbapi_connection.rollback()  # the ping's SELECT began a transaction: the unit of work begins its own
+        except dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError("a pooled connection did not answer its ping") from exc  # the pool retries
+
+    return checkout
+
+
+def _stamp_use(_dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
+    record.info["used_at"] = time.monotonic()
 
 
 # TCP keepalives, and a bound on unacknowledged sends: a connection to a server (or from a replica) that vanished

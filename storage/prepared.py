@@ -11,11 +11,12 @@ Only statements whose SQL is fixed can be prepared: no expanding IN, and every c
 
 from __future__ import annotations
 
+import contextlib
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound
 from sqlalchemy.sql import ClauseElement
 
@@ -89,19 +90,29 @@ class _Compiled:
         ]
 
 
-def run(prepared: Prepared, dbapi_connection: Any, dialect: Dialect, params: Mapping[str, Any] | None) -> Rows:
+def run(prepared: Prepared, connection: Connection, params: Mapping[str, Any] | None) -> Rows:
     """Runs on the unit of work's own connection, inside its transaction; driver errors come back as
-    SQLAlchemy's, as the rest of storage raises them."""
+    SQLAlchemy's, as the rest of storage raises them, and a connection the server dropped is thrown away."""
+    dialect = connection.dialect
     compiled = prepared.compiled(dialect)
     arguments = compiled.arguments(params or {})
+    dbapi_connection = connection.connection.dbapi_connection
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute(compiled.sql, arguments)
         return Rows(compiled.rows(cursor), cursor.rowcount)
     except dialect.loaded_dbapi.Error as exc:
-        raise DBAPIError.instance(compiled.sql, arguments, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
+        dropped = dialect.is_disconnect(exc, dbapi_connection, cursor)
+        if dropped:  # as SQLAlchemy does: the server went away, so every connection of the pool made before did too
+            connection.engine.pool._invalidate(connection.connection, exc, _checkin=False)
+            connection.invalidate(exc)
+        error = DBAPIError.instance(
+            compiled.sql, arguments, exc, dialect.loaded_dbapi.Error, dialect=dialect, connection_invalidated=dropped
+        )
+        raise error from exc
     finally:
-        cursor.close()
+        with contextlib.suppress(dialect.loaded_dbapi.Error):  # a dropped connection's cursor may not close
+            cursor.close()
 
 
 class Rows:

@@ -8,8 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
 
+import storage.engine
 from storage.engine import BUSY_TIMEOUT_MS, ping
 from storage.model import Platform, Status, WorkspaceDefaults
 from storage.ports import Busy
@@ -124,3 +127,46 @@ def test_a_unit_of_work_that_must_not_wait_gives_up_at_once_on_sqlite(tmp_path):
 def test_only_an_sqlite_file_runs_units_of_work_on_the_loop(tmp_path):
     with migrated_engine("postgres", tmp_path) as engine:
         assert SqlUnitOfWorkFactory(engine).runs_on_loop is False
+
+
+def _backend_and_kill(engine, units: SqlUnitOfWorkFactory) -> None:  # type: ignore[no-untyped-def]
+    """Ends, from another connection, every server process behind the pool's connections (a server restart)."""
+    with units(write=False) as uow:  # the pool holds at least one, used just now
+        uow.session.execute(text("SELECT 1"))
+    killer = create_engine(engine.url, poolclass=NullPool)
+    with killer.connect() as conn:
+        ended = conn.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar_one()
+    killer.dispose()
+    assert ended >= 1
+
+
+def _count_workspaces(units: SqlUnitOfWorkFactory) -> object:
+    with units(write=False) as uow:
+        return uow.workspaces.find(Platform.CONSOLE, "nobody")
+
+
+@pytest.mark.postgres
+def test_an_idle_postgres_connection_that_died_is_replaced_before_use(tmp_path, monkeypatch):
+    with migrated_engine("postgres", tmp_path) as engine:
+        units = SqlUnitOfWorkFactory(engine)
+        _backend_and_kill(engine, units)
+        monkeypatch.setattr(storage.engine, "IDLE_PING_SECONDS", 0.0)  # as if it had sat in the pool a while
+        assert _count_workspaces(units) is None  # pinged, found dead, replaced: no error
+
+
+@pytest.mark.postgres
+def test_a_busy_postgres_connection_that_died_fails_once_and_is_thrown_away(tmp_path):
+    """Not pinged (it was used a moment ago): its first statement fails as a disconnect, the next unit of work
+    gets a new connection."""
+    with migrated_engine("postgres", tmp_path) as engine:
+        units = SqlUnitOfWorkFactory(engine)
+        _backend_and_kill(engine, units)
+        with pytest.raises(DBAPIError) as failed:
+            _count_workspaces(units)  # a prepared statement
+        assert failed.value.connection_invalidated
+        assert _count_workspaces(units) is None
