@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -123,6 +122,8 @@ def add_routes(app: web.Application, signing_secret: str) -> None:
 
 async def socket_mode(app: web.Application, app_token: str) -> AsyncIterator[None]:
     """Socket Mode: Tally dials out to Slack, for networks that give a bot no public URL."""
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler  # only with an app token
+
     handler = AsyncSocketModeHandler(app[SLACK_APP], app_token)
     await handler.connect_async()
     log.info("Slack Socket Mode connected")
