@@ -22,10 +22,10 @@ NEW = (
 
 def upgrade() -> None:
     # The digest sums count, effort and users per problem and week over 26 weeks. With only (workspace, problem,
-    # date) in the index, SQLite looked up every one of those rows in the table, scattered over the history (rows
-    # are written in date order, not by problem): 18.8 of a 1,000,000-occurrence week query's 19 ms. Carrying the
-    # three columns, the index answers it alone (5 ms). It replaces the old index, whose prefix it is: as many
-    # indexes to keep up on each insert as before.
+    # date) in the index, SQLite looked each of those rows up in the table, scattered over the whole history (rows
+    # are written in date order, not by problem): 18.8 ms for forum-03's 7,033 rows at 1,000,000 occurrences, 5.1 ms
+    # from this index alone. PostgreSQL, at 100,000, read the whole table instead (10.8 ms; 2.2 ms now). It replaces
+    # the old index, whose prefix it is: as many indexes to keep up on each insert as before.
     op.create_index(NEW[0], "occurrence", NEW[1])
     op.drop_index(OLD[0], table_name="occurrence")
 
