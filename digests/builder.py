@@ -102,41 +102,55 @@ def _trends(
     """SPC on weekly counts per problem and per area, each from its first tally to the digest's week; a signal is
     reported when the digest's week carries one. Also the chart's series: the top problem's, else the forum's."""
     signals: list[SignalLine] = []
-    per_area: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    overall: dict[int, int] = defaultdict(int)
+    # Sums per week in lists, with the first week that had a tally: a busy forum's weeks are thousands of tallies.
+    per_area: dict[str, _Sums] = {}
+    overall = _Sums()
     chart_series: Series | None = None
-    last = HISTORY - 1
     for pid, weeks in sorted(by_problem.items(), key=lambda kv: facts[kv[0]].number):
         problem = facts[pid]
+        area = problem.area or "No area"
+        area_sums = per_area.get(area) or per_area.setdefault(area, _Sums())
+        first = min(weeks)
+        values = [0.0] * (HISTORY - first)
         for w, tally in weeks.items():
-            per_area[problem.area or "No area"][w] += tally.count
-            overall[w] += tally.count
-        values = _series(weeks, last)
+            values[w - first] = float(tally.count)
+            area_sums.counts[w] += tally.count
+            overall.counts[w] += tally.count
+        area_sums.seen(first)
+        overall.seen(first)
         if len(values) < MIN_SERIES:
             continue
-        subject = f"#{problem.number} {problem.title}"
-        signal = _latest_signal(subject, values)
+        signal = _latest_signal(f"#{problem.number} {problem.title}", values)
         if signal:
             signals.append(signal)
         if problem.number == top_number:
             chart_series = _chart(f"#{problem.number} {problem.title}: occurrences a week", values, week)
-    for area, weeks in sorted(per_area.items()):
-        values = _series(weeks, last)
+    for area in sorted(per_area):
+        values = per_area[area].series()
         if len(values) >= MIN_SERIES and (signal := _latest_signal(f"{area} (area)", values)):
             signals.append(signal)
-    everything = _series(overall, last)
+    everything = overall.series()
     if chart_series is None and len(everything) >= MIN_SERIES:
         chart_series = _chart("All problems: occurrences a week", everything, week)
     signals.sort(key=lambda s: (s.kind != "concern", s.kind != "improvement", s.subject))
     return tuple(signals), chart_series, len(everything)
 
 
-def _series(weeks: dict[int, WeekTally] | dict[int, int], last: int) -> list[float]:
-    """Counts from the first week with a tally to the digest's week, zeros where nothing was tallied."""
-    if not weeks:
-        return []
-    counts = {w: t.count if isinstance(t, WeekTally) else t for w, t in weeks.items()}
-    return [float(counts.get(w, 0)) for w in range(min(counts), last + 1)]
+class _Sums:
+    """Counts summed per week (0 is the first of HISTORY), and the first week any tally fell in."""
+
+    __slots__ = ("counts", "first")
+
+    def __init__(self) -> None:
+        self.counts = [0] * HISTORY
+        self.first = HISTORY
+
+    def seen(self, week: int) -> None:
+        self.first = min(self.first, week)
+
+    def series(self) -> list[float]:
+        """From the first week with a tally to the digest's week, zeros where nothing was tallied; none without."""
+        return [float(c) for c in self.counts[self.first :]]
 
 
 def _latest_signal(subject: str, values: list[float]) -> SignalLine | None:

@@ -72,7 +72,16 @@ class OccurrenceRow(SQLModel, table=True):
     __tablename__ = "occurrence"
     __table_args__ = (
         UniqueConstraint("workspace_id", "delivery_id", name="uq_occurrence_workspace_delivery"),
-        Index("ix_occurrence_workspace_problem_date", "workspace_id", "problem_id", "occurred_on"),
+        # A digest's weeks are summed from this index alone: count, effort and users ride along (migration 0010).
+        Index(
+            "ix_occurrence_workspace_problem_date_tally",
+            "workspace_id",
+            "problem_id",
+            "occurred_on",
+            "count",
+            "effort_minutes",
+            "users_affected",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
