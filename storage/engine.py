@@ -25,6 +25,7 @@ WRITE_OPTION = "tally_write"
 # that finds the lock taken fails straight away with "database is locked" instead of waiting).
 WAIT_OPTION = "tally_wait"
 BUSY_TIMEOUT_MS = 30_000
+SQLITE_CACHE_KIB = 512
 
 
 def normalise_url(url: str) -> str:
@@ -99,6 +100,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Each pooled connection keeps its own page cache (2 MB by default) and a server holds several: the reads that
+    # matter are indexed, and the operating system caches the file for all of them, so a small one each keeps a
+    # server's memory flat as the database grows.
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.close()
 
 
