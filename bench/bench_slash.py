@@ -204,6 +204,21 @@ def start_server(target: str, db_url: str, api_url: str, log_path: str, probe: b
     return Server(process, parent, port, pid, tree)
 
 
+async def timed_post(
+    session: aiohttp.ClientSession, url: str, body: bytes, headers: dict[str, str], kind: str, result: Result
+) -> tuple[int, str] | None:
+    """One request, its latency recorded under its kind: its status and answer, or None (a transport error)."""
+    started = time.perf_counter()
+    answered: tuple[int, str] | None = None
+    try:
+        async with session.post(url, data=body, headers=headers) as resp:
+            answered = resp.status, await resp.text()
+    except (TimeoutError, aiohttp.ClientError) as exc:
+        result.error("transport", repr(exc))
+    result.latencies[kind].append((time.perf_counter() - started) * 1000)
+    return answered
+
+
 async def serve_on_loopback(app: web.Application) -> tuple[web.AppRunner, int]:
     """A fake platform API on 127.0.0.1 and a free port, without an access log (it would cost the loop)."""
     runner = web.AppRunner(app, access_log=None)
@@ -381,16 +396,9 @@ class Loader:
             "X-Slack-Request-Timestamp": str(ts),
             "X-Slack-Signature": sign(body, ts),
         }
-        started = time.perf_counter()
-        try:
-            async with self.session.post(self.url, data=body.encode(), headers=headers) as resp:
-                status, answer = resp.status, await resp.text()
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            result.latencies[request.kind].append((time.perf_counter() - started) * 1000)
-            result.error("transport", repr(exc))
-            return
-        result.latencies[request.kind].append((time.perf_counter() - started) * 1000)
-        self.check(request, status, answer, result)
+        answered = await timed_post(self.session, self.url, body.encode(), headers, request.kind, result)
+        if answered is not None:
+            self.check(request, *answered, result)
 
     def check(self, request: Request, status: int, answer: str, result: Result) -> None:
         if status != 200:

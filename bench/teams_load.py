@@ -135,16 +135,11 @@ class TeamsLoader:
     async def send(self, request: slash.Request, result: slash.Result) -> None:
         activity_id, body = self.body(request.text)
         self.sent.append((activity_id, request.kind))
-        started = time.perf_counter()
-        try:
-            headers = {"Content-Type": "application/json"}
-            async with self.session.post(self.url, data=body, headers=headers) as resp:
-                status, answer = resp.status, await resp.text()
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            result.latencies[request.kind].append((time.perf_counter() - started) * 1000)
-            result.error("transport", repr(exc))
+        headers = {"Content-Type": "application/json"}
+        answered = await slash.timed_post(self.session, self.url, body, headers, request.kind, result)
+        if answered is None:
             return
-        result.latencies[request.kind].append((time.perf_counter() - started) * 1000)
+        status, answer = answered
         result.cards_expected += 1  # one reply per activity
         if status not in (200, 201):
             result.error(f"HTTP {status}", answer)

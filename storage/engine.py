@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import Dialect, Engine, make_url
+from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import create_engine
@@ -111,11 +111,10 @@ def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
     """IMMEDIATE takes the write lock up front, so concurrent writers wait instead of failing;
     a reading connection begins deferred and never takes it. Run on the driver's connection: SQLAlchemy's
     execution machinery cost more than the BEGIN."""
-    options = conn.get_execution_options()
-    statement = "BEGIN IMMEDIATE" if options.get(WRITE_OPTION, True) else "BEGIN"
+    statement = "BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION, True) else "BEGIN"
     raw = conn.connection.dbapi_connection
     try:
-        if options.get(WAIT_OPTION, True):
+        if waits(conn):
             raw.execute(statement)
             return
         raw.execute("PRAGMA busy_timeout=0")
@@ -143,6 +142,11 @@ def reading(engine: Engine) -> Engine:
 def without_waiting(engine: Engine) -> Engine:
     """The same engine, for a unit of work that begins at once or not at all (see WAIT_OPTION)."""
     return engine.execution_options(**{WAIT_OPTION: False})
+
+
+def waits(engine: Engine | Connection) -> bool:
+    """False for an engine from without_waiting, and its connections."""
+    return bool(engine.get_execution_options().get(WAIT_OPTION, True))
 
 
 def ping(engine: Engine) -> bool:

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import BigInteger, cast, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -124,7 +125,8 @@ class SqlWorkspaces(ports.WorkspaceRepository):
         return bool(result.rowcount)
 
 
-def _area(row: AreaRow) -> Area:
+def _area(row: AreaRow | Any) -> Area:
+    """From a mapped row or a Core row: both name their columns."""
     return Area(id=row.id or 0, workspace_id=row.workspace_id, name=row.name, slug=row.slug)
 
 
@@ -134,11 +136,11 @@ class SqlAreas(ports.AreaRepository):
 
     def by_slug(self, workspace_id: int, slug: str) -> Area | None:
         row = self.session.execute(sql.AREA_BY_SLUG, {"ws": workspace_id, "slug": slug}).first()
-        return Area(row.id, row.workspace_id, row.name, row.slug) if row else None
+        return _area(row) if row else None
 
     def get(self, workspace_id: int, area_id: int) -> Area | None:
         row = self.session.execute(sql.AREA_BY_ID, {"ws": workspace_id, "id": area_id}).first()
-        return Area(row.id, row.workspace_id, row.name, row.slug) if row else None
+        return _area(row) if row else None
 
     def add(self, workspace_id: int, name: str, slug: str) -> Area:
         row = AreaRow(workspace_id=workspace_id, name=name, slug=slug)
@@ -148,7 +150,7 @@ class SqlAreas(ports.AreaRepository):
 
     def list(self, workspace_id: int) -> list[Area]:
         rows = self.session.execute(sql.AREAS_OF, {"ws": workspace_id})
-        return [Area(r.id, r.workspace_id, r.name, r.slug) for r in rows]
+        return [_area(r) for r in rows]
 
 
 STATUSES = {s.value: s for s in Status}  # a dict lookup: calling the enum costs a microsecond per row
@@ -204,7 +206,7 @@ def _copy_problem(problem: Problem, row: ProblemRow) -> None:
 def _problem_defaults() -> dict[str, object]:
     """Every column's default, taken once from the model (building a row per insert cost more than the insert)."""
     row = ProblemRow(workspace_id=0, number=0, title="")
-    return {c.name: getattr(row, c.name) for c in sql.P.c if c.name != "id"}
+    return {name: getattr(row, name) for name in sql.PROBLEM_FIELDS}
 
 
 class SqlProblems(ports.ProblemRepository):
@@ -305,7 +307,6 @@ class SqlOccurrences(ports.OccurrenceRepository):
         if occurrence.delivery_id and dialect in sql.INSERTS:
             # One statement, no savepoint: a copy of this delivery already stored (or being stored, which
             # PostgreSQL waits for) makes it insert nothing.
-            self.session.flush()  # the problem it belongs to, if that is new
             new_id = self.session.execute(sql.insert_occurrence(dialect), values).scalar()
             if new_id is None:
                 raise ports.DuplicateDelivery(occurrence.delivery_id)

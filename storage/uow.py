@@ -13,7 +13,7 @@ from storage.business_case_repository import SqlBusinessCase
 from storage.db import Db
 from storage.delivery_repository import SqlDeliveries
 from storage.digest_repository import SqlDigestFacts
-from storage.engine import reading, without_waiting
+from storage.engine import reading, waits, without_waiting
 from storage.export_repository import SqlExportFacts
 from storage.forum_repository import SqlForums
 from storage.idea_repository import SqlDemand, SqlIdeas, SqlReviewReminders
@@ -24,9 +24,9 @@ from storage.secrets import TokenCipher
 
 class SqlUnitOfWork(ports.UnitOfWork):
     """`write=False` for a unit of work that only reads: on SQLite its transaction begins deferred,
-    so it never takes, nor waits for, the write lock (see storage.engine). `wait=False` for one that must begin
-    at once or not at all: it raises ports.Busy where it would wait for another writer (given an engine from
-    storage.engine.without_waiting, as the factory gives it)."""
+    so it never takes, nor waits for, the write lock (see storage.engine). Given an engine from
+    storage.engine.without_waiting, it begins at once or not at all: it raises ports.Busy where it would wait
+    for another writer."""
 
     def __init__(
         self,
@@ -34,13 +34,12 @@ class SqlUnitOfWork(ports.UnitOfWork):
         write: bool = True,
         cipher: TokenCipher | None = None,
         writers: threading.Lock | None = None,
-        wait: bool = True,
     ) -> None:
         self.engine = engine
         self.write = write
         self.cipher = cipher
         self.writers = writers if write else None
-        self.wait = wait
+        self.wait = waits(engine)
         self.session: Db | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
@@ -130,7 +129,4 @@ class SqlUnitOfWorkFactory:
         }
 
     def __call__(self, write: bool = True, wait: bool = True) -> SqlUnitOfWork:
-        engine = self._engines[(write, wait)]
-        if not write:
-            return SqlUnitOfWork(engine, write=False, cipher=self.cipher, wait=wait)
-        return SqlUnitOfWork(engine, write=True, cipher=self.cipher, writers=self._writers, wait=wait)
+        return SqlUnitOfWork(self._engines[(write, wait)], write=write, cipher=self.cipher, writers=self._writers)
