@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 from sys import intern
 
-from storage.model import Problem
+from storage.model import OpenProblems, Problem
 
 THRESHOLD = 0.6  # share of meaningful word stems in common
 CLOSE_SPELLING = 0.85  # whole-text character similarity that counts as a match on its own
@@ -106,7 +107,16 @@ def similarity(a: str, b: str) -> float:
     return _score(frozenset(words.stems), words, _words(b))
 
 
-def most_similar(text: str, candidates: Iterable[Problem]) -> Problem | None:
+def most_similar(text: str, candidates: OpenProblems | Iterable[Problem]) -> Problem | None:
+    """The most similar candidate at or over the threshold; of equal ones, the oldest (lowest number).
+    An area's open problems are looked up by their words (`_AreaIndex`); any other list is compared in full."""
+    if isinstance(candidates, OpenProblems):
+        index = _index_of(candidates)
+        with index.lock:  # threads checking one area bring it up to date and read it one at a time
+            index.follow(candidates)
+            found = index.most_similar(text)
+        _let_go()
+        return found
     wanted = _words(text)
     wanted_stems = frozenset(wanted.stems)
     best, best_score = None, THRESHOLD
@@ -115,3 +125,68 @@ def most_similar(text: str, candidates: Iterable[Problem]) -> Problem | None:
         if score >= best_score:
             best, best_score = problem, score
     return best
+
+
+# The open problems of the areas checked lately, each with the stems its texts hold. A match needs a stem in
+# common (see _score), so a check compares only the candidates sharing one of its stems, not the whole area.
+KEPT_INDEXED = 10_000  # problems across all areas, about 0.6 KB each: memory levels off whatever the history
+
+
+class _AreaIndex:
+    """An area's candidates by stem, brought in step with each version of the area it is given."""
+
+    def __init__(self) -> None:
+        self.version: tuple[int, ...] | None = None
+        self.problems: dict[int, Problem] = {}  # by number: unique in a workspace
+        self.words: dict[int, _Words] = {}
+        self.postings: dict[str, set[int]] = {}
+        self.lock = threading.Lock()
+
+    def follow(self, area: OpenProblems) -> None:
+        if area.version == self.version:
+            return
+        now = {p.number: p for p in area.problems}
+        for number in self.problems.keys() - now.keys():
+            for stem in self.words.pop(number).stems:
+                numbers = self.postings[stem]
+                numbers.discard(number)
+                if not numbers:
+                    del self.postings[stem]
+        for number in now.keys() - self.problems.keys():
+            words = self.words[number] = _words(now[number].description or now[number].title)
+            for stem in words.stems:
+                self.postings.setdefault(stem, set()).add(number)
+        self.problems = now
+        self.version = area.version
+
+    def most_similar(self, text: str) -> Problem | None:
+        wanted = _words(text)
+        stems = frozenset(wanted.stems)
+        best: tuple[float, int] | None = None  # (score, -number): the highest score, then the oldest
+        for number in set().union(*(self.postings.get(stem, ()) for stem in stems)):
+            score = _score(stems, wanted, self.words[number])
+            if score >= THRESHOLD and (best is None or (score, -number) > best):
+                best = (score, -number)
+        return None if best is None else self.problems[-best[1]]
+
+
+_indexes: OrderedDict[tuple[int, int | None], _AreaIndex] = OrderedDict()
+_indexes_lock = threading.Lock()
+
+
+def _index_of(area: OpenProblems) -> _AreaIndex:
+    with _indexes_lock:
+        index = _indexes.get(area.key)
+        if index is None:
+            index = _indexes[area.key] = _AreaIndex()
+        _indexes.move_to_end(area.key)
+        return index
+
+
+def _let_go() -> None:
+    """While too many problems are held, the areas checked longest ago go (the newest always stays)."""
+    with _indexes_lock:
+        held = sum(len(i.problems) for i in _indexes.values())
+        while held > KEPT_INDEXED and len(_indexes) > 1:
+            _, evicted = _indexes.popitem(last=False)
+            held -= len(evicted.problems)

@@ -84,6 +84,16 @@ class Problem:
     id: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class OpenProblems:
+    """An area's newest open problems, newest first: what a new report is compared with. `key` is (workspace id,
+    area id); `version` changes whenever the set does, so a reader may keep what it worked out from it."""
+
+    key: tuple[int, int | None]
+    version: tuple[int, ...]
+    problems: tuple[Problem, ...]
+
+
 @dataclass
 class Occurrence:
     workspace_id: int

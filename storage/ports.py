@@ -21,6 +21,7 @@ from storage.model import (
     Idea,
     IdeaChange,
     Occurrence,
+    OpenProblems,
     Platform,
     Problem,
     Stage,
@@ -112,7 +113,7 @@ class ProblemRepository(abc.ABC):
         """Newest first."""
 
     @abc.abstractmethod
-    def open_in_area(self, workspace_id: int, area_id: int | None, limit: int = 500) -> list[Problem]:
+    def open_in_area(self, workspace_id: int, area_id: int | None, limit: int = 500) -> OpenProblems:
         """Open or investigating problems whose area is exactly `area_id` (no area when None), newest
         first: the candidates a new report may duplicate."""
 

@@ -20,6 +20,7 @@ from storage.model import (
     AuditEvent,
     ImpactArea,
     Occurrence,
+    OpenProblems,
     Platform,
     Problem,
     Status,
@@ -27,6 +28,7 @@ from storage.model import (
     Workspace,
     WorkspaceDefaults,
 )
+from storage.open_problems import OpenProblemsCache
 from storage.tables import (
     AreaRow,
     AuditRow,
@@ -210,8 +212,9 @@ def _problem_defaults() -> dict[str, object]:
 
 
 class SqlProblems(ports.ProblemRepository):
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, open_problems: OpenProblemsCache | None = None) -> None:
         self.session = session
+        self.open_problems = open_problems or OpenProblemsCache()
 
     def add(self, problem: Problem) -> Problem:
         values = {
@@ -260,16 +263,9 @@ class SqlProblems(ports.ProblemRepository):
         rows = self.session.execute(query.order_by(p.number.desc()).limit(limit))
         return [_problem(r) for r in rows]
 
-    def open_in_area(self, workspace_id: int, area_id: int | None, limit: int = 500) -> list[Problem]:
-        """Plain rows, not ORM objects: the duplicate check reads only words, and reads many."""
-        if area_id is None:
-            rows = self.session.execute(sql.OPEN_IN_NO_AREA, {"ws": workspace_id, "limit": limit})
-        else:
-            rows = self.session.execute(sql.OPEN_IN_AREA, {"ws": workspace_id, "area": area_id, "limit": limit})
-        return [
-            Problem(workspace_id, number, title, description, area_id=area_id, status=STATUSES[status], id=pid)
-            for pid, number, title, description, status in rows
-        ]
+    def open_in_area(self, workspace_id: int, area_id: int | None, limit: int = 500) -> OpenProblems:
+        """Kept between units of work and checked against the database each time (storage/open_problems.py)."""
+        return self.open_problems.read(self.session, workspace_id, area_id, limit)
 
 
 def _occurrence(row: OccurrenceRow) -> Occurrence:

@@ -62,20 +62,47 @@ INSERT_PROBLEM = Prepared(insert(P).values({name: bindparam(name) for name in PR
 
 _OPEN = P.c.status.in_([literal("open"), literal("investigating")])  # bound values: SQL fixed, so preparable
 _CANDIDATE_COLUMNS = (P.c.id, P.c.number, P.c.title, P.c.description, P.c.status)
-OPEN_IN_AREA = Prepared(
-    select(*_CANDIDATE_COLUMNS)
-    .where(P.c.workspace_id == bindparam("ws"), _OPEN, P.c.area_id == bindparam("area"))
-    .order_by(P.c.number.desc())
-    .limit(bindparam("limit")),
-    plain=True,
-)
-OPEN_IN_NO_AREA = Prepared(
-    select(*_CANDIDATE_COLUMNS)
-    .where(P.c.workspace_id == bindparam("ws"), _OPEN, P.c.area_id.is_(None))
-    .order_by(P.c.number.desc())
-    .limit(bindparam("limit")),
-    plain=True,
-)
+def _open_in(area: bool):  # type: ignore[no-untyped-def]
+    where_area = P.c.area_id == bindparam("area") if area else P.c.area_id.is_(None)
+    return select(*_CANDIDATE_COLUMNS).where(P.c.workspace_id == bindparam("ws"), _OPEN, where_area)
+
+
+def _open_window(area: bool):  # type: ignore[no-untyped-def]
+    """The newest open problems of an area (or of none): the candidates a new report may duplicate."""
+    return _open_in(area).order_by(P.c.number.desc()).limit(bindparam("limit"))
+
+
+def _open_fingerprint(area: bool):  # type: ignore[no-untyped-def]
+    """The window's size, sum of ids, newest id and sum of the ids under investigation: storage/open_problems.py
+    checks its copy against them."""
+    window = _open_window(area).with_only_columns(P.c.id, P.c.status).subquery()
+    investigating = case((window.c.status == literal("investigating"), window.c.id), else_=0)
+    return select(
+        func.count(),
+        func.coalesce(func.sum(window.c.id), 0),
+        func.coalesce(func.max(window.c.id), 0),
+        func.coalesce(func.sum(investigating), 0),
+    )
+
+
+_OPEN_WINDOW = {area: Prepared(_open_window(area), plain=True) for area in (True, False)}
+_OPEN_SINCE = {
+    area: Prepared(_open_window(area).where(P.c.id > bindparam("after")), plain=True) for area in (True, False)
+}
+_OPEN_FINGERPRINT = {area: Prepared(_open_fingerprint(area), plain=True) for area in (True, False)}
+
+
+def open_window(area_id: int | None) -> Prepared:
+    return _OPEN_WINDOW[area_id is not None]
+
+
+def open_since(area_id: int | None) -> Prepared:
+    return _OPEN_SINCE[area_id is not None]
+
+
+def open_fingerprint(area_id: int | None) -> Prepared:
+    return _OPEN_FINGERPRINT[area_id is not None]
+
 
 _count = cast(O.c.count, BigInteger)  # a million occurrences x a million users overflows 32 bits
 _recent = O.c.occurred_on >= bindparam("since")

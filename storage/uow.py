@@ -17,6 +17,7 @@ from storage.engine import reading, waits, without_waiting
 from storage.export_repository import SqlExportFacts
 from storage.forum_repository import SqlForums
 from storage.idea_repository import SqlDemand, SqlIdeas, SqlReviewReminders
+from storage.open_problems import OpenProblemsCache
 from storage.platform_repository import SqlConversations, SqlSlackInstallations
 from storage.repository import SqlAreas, SqlAudit, SqlOccurrences, SqlProblems, SqlWorkspaces
 from storage.secrets import TokenCipher
@@ -34,12 +35,14 @@ class SqlUnitOfWork(ports.UnitOfWork):
         write: bool = True,
         cipher: TokenCipher | None = None,
         writers: threading.Lock | None = None,
+        open_problems: OpenProblemsCache | None = None,
     ) -> None:
         self.engine = engine
         self.write = write
         self.cipher = cipher
         self.writers = writers if write else None
         self.wait = waits(engine)
+        self.open_problems = open_problems
         self.session: Db | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
@@ -64,7 +67,7 @@ class SqlUnitOfWork(ports.UnitOfWork):
         self.session = Db(connection)
         self.workspaces = SqlWorkspaces(self.session)
         self.areas = SqlAreas(self.session)
-        self.problems = SqlProblems(self.session)
+        self.problems = SqlProblems(self.session, self.open_problems)
         self.occurrences = SqlOccurrences(self.session)
         self.ideas = SqlIdeas(self.session)
         self.reviews = SqlReviewReminders(self.session)
@@ -116,6 +119,7 @@ class SqlUnitOfWorkFactory:
         # process queue here instead, each handed the lock the moment the last lets it go; SQLite's own
         # lock still arbitrates between processes.
         self._writers = threading.Lock() if engine.dialect.name == "sqlite" else None
+        self._open_problems = OpenProblemsCache()  # the duplicate check's candidates, for every unit of work
         # A quick unit of work may run on the event loop: SQLite answers in microseconds from this process,
         # and one that would wait for the lock says so at once (ports.Busy) and goes to a thread instead. Not an
         # in-memory database, whose one connection the threads share.
@@ -129,4 +133,10 @@ class SqlUnitOfWorkFactory:
         }
 
     def __call__(self, write: bool = True, wait: bool = True) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._engines[(write, wait)], write=write, cipher=self.cipher, writers=self._writers)
+        return SqlUnitOfWork(
+            self._engines[(write, wait)],
+            write=write,
+            cipher=self.cipher,
+            writers=self._writers,
+            open_problems=self._open_problems,
+        )

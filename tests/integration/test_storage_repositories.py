@@ -60,12 +60,12 @@ def test_open_in_area_filters_area_status_and_workspace_newest_first(engine):
         uow.commit()
 
     with units(write=False) as uow:
-        assert [p.number for p in uow.problems.open_in_area(ws, front)] == [4, 1]
-        assert [p.number for p in uow.problems.open_in_area(ws, None)] == [3]
-        assert [p.number for p in uow.problems.open_in_area(ws, phones)] == [5]
-        assert [p.number for p in uow.problems.open_in_area(ws, front, limit=1)] == [4]
-        assert uow.problems.open_in_area(ws, elsewhere) == []  # another workspace's area
-        assert [p.title for p in uow.problems.open_in_area(other, None)] == ["p2"]
+        assert [p.number for p in uow.problems.open_in_area(ws, front).problems] == [4, 1]
+        assert [p.number for p in uow.problems.open_in_area(ws, None).problems] == [3]
+        assert [p.number for p in uow.problems.open_in_area(ws, phones).problems] == [5]
+        assert [p.number for p in uow.problems.open_in_area(ws, front, limit=1).problems] == [4]
+        assert uow.problems.open_in_area(ws, elsewhere).problems == ()  # another workspace's area
+        assert [p.title for p in uow.problems.open_in_area(other, None).problems] == ["p2"]
 
 
 def test_totals_since_gives_the_recent_and_the_all_time_tally_in_one_pass(engine):

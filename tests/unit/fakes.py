@@ -20,6 +20,7 @@ from storage.model import (
     Idea,
     IdeaChange,
     Occurrence,
+    OpenProblems,
     Platform,
     Problem,
     Stage,
@@ -168,13 +169,14 @@ class FakeProblems(ports.ProblemRepository):
         ]
         return sorted(found, key=lambda p: -p.number)[:limit]
 
-    def open_in_area(self, workspace_id: int, area_id: int | None, limit: int = 500) -> list[Problem]:
+    def open_in_area(self, workspace_id: int, area_id: int | None, limit: int = 500) -> OpenProblems:
         found = [
             copy.copy(p)
             for p in self.data.problems
             if p.workspace_id == workspace_id and p.status.is_open and p.area_id == area_id
         ]
-        return sorted(found, key=lambda p: -p.number)[:limit]
+        window = tuple(sorted(found, key=lambda p: -p.number)[:limit])
+        return OpenProblems((workspace_id, area_id), tuple(p.id or 0 for p in window), window)
 
 
 class FakeOccurrences(ports.OccurrenceRepository):

@@ -3,6 +3,7 @@ from collections import Counter
 
 from bot import dedupe
 from bot.dedupe import similarity
+from storage.model import OpenProblems, Problem
 
 
 def test_rewordings_of_the_same_problem_match():
@@ -40,3 +41,45 @@ def test_a_spelling_too_long_to_pack_is_still_compared():
     assert dedupe._words(text).letters is None
     assert dedupe.similarity(text, text) == 1.0
     assert dedupe.similarity(text, "printer " + "scanner offline " * 6_000) < 0.6  # its letters rule it out
+
+
+WORDS = "printer scanner phone queue letter decision portal payment login form housing benefit tax council".split()
+
+
+def _text(rng: random.Random) -> str:
+    words = rng.sample(WORDS, rng.randint(1, 5))
+    if rng.random() < 0.3:  # a misspelling: only the close-spelling test can match it
+        i = rng.randrange(len(words))
+        words[i] = words[i][:-1] + rng.choice("aeiou")
+    return " ".join(words)
+
+
+def test_an_areas_index_finds_what_comparing_every_candidate_finds():
+    """The index only skips candidates sharing no stem, which can't match: same answers as the full comparison,
+    ties to the oldest, while problems come and go between versions of the area."""
+    rng = random.Random(11)
+    problems: dict[int, Problem] = {}
+    numbers = iter(range(1, 10_000))  # a workspace never gives a number twice
+    for version in range(60):
+        for _ in range(rng.randint(0, 8)):
+            number = next(numbers)
+            problems[number] = Problem(1, number, _text(rng), id=number)
+        for number in rng.sample(sorted(problems), min(len(problems), rng.randint(0, 3))):
+            del problems[number]
+        newest_first = tuple(sorted(problems.values(), key=lambda p: -p.number))
+        area = OpenProblems((1, 7), (version,), newest_first)
+        for _ in range(20):
+            text = _text(rng)
+            expected = dedupe.most_similar(text, list(newest_first))
+            assert dedupe.most_similar(text, area) == expected, text
+
+
+def test_the_index_is_kept_per_area_and_let_go_when_too_many_are_held(monkeypatch):
+    monkeypatch.setattr(dedupe, "KEPT_INDEXED", 2)
+    monkeypatch.setattr(dedupe, "_indexes", type(dedupe._indexes)())
+    one = OpenProblems((1, 1), (1,), (Problem(1, 2, "printer jammed", id=2), Problem(1, 1, "phone queue", id=1)))
+    two = OpenProblems((1, 2), (1,), (Problem(1, 1, "printer jammed", id=3),))
+    assert dedupe.most_similar("printer jammed again", one).number == 2
+    assert dedupe.most_similar("printer jammed again", two).id == 3  # another area: its own problems
+    assert list(dedupe._indexes) == [(1, 2)]  # three held is over the limit: the older area went
+    assert dedupe.most_similar("phone queue long", one).number == 1  # and comes back when checked again

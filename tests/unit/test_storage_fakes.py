@@ -49,9 +49,9 @@ def test_fake_open_in_area_matches_the_sql_contract():
         ]:
             uow.problems.add(Problem(1, number, f"p{number}", area_id=area, status=status))
         uow.problems.add(Problem(2, 1, "elsewhere", area_id=7))
-        assert [p.number for p in uow.problems.open_in_area(1, 7)] == [4, 1]
-        assert [p.number for p in uow.problems.open_in_area(1, None)] == [3]
-        assert [p.number for p in uow.problems.open_in_area(1, 7, limit=1)] == [4]
+        assert [p.number for p in uow.problems.open_in_area(1, 7).problems] == [4, 1]
+        assert [p.number for p in uow.problems.open_in_area(1, None).problems] == [3]
+        assert [p.number for p in uow.problems.open_in_area(1, 7, limit=1).problems] == [4]
 
 
 def test_fake_conversations():
