@@ -54,8 +54,10 @@ class OpenProblemsCache:
         window = None
         if kept is not None and wanted[2] > kept.version[2]:
             added = _problems(db.execute(sql.open_since(area_id), {**params, "after": kept.version[2]}), key)
-            newest_first = sorted((*added, *kept.problems), key=lambda p: -p.number)[:limit]
-            window = OpenProblems(key, (), tuple(newest_first))
+            merged = (*added, *kept.problems)
+            if added and kept.problems and added[-1].number < kept.problems[0].number:  # committed out of order
+                merged = tuple(sorted(merged, key=lambda p: -p.number))
+            window = OpenProblems(key, (), merged[:limit])
         if window is None or _fingerprint(window.problems) != wanted:
             window = OpenProblems(key, (), _problems(db.execute(sql.open_window(area_id), params), key))
         window = OpenProblems(key, _fingerprint(window.problems), window.problems)
