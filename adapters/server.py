@@ -14,6 +14,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from sqlalchemy.engine import Engine
 
+from adapters import memory
 from adapters.compose import make_core
 from adapters.config import Settings
 from adapters.schedule import make_scheduler
@@ -183,6 +184,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
         if settings.slack_signing_secret:
             slack_routes.add_routes(app, settings.slack_signing_secret)
     app.cleanup_ctx.append(scheduler)  # after the notifiers are registered; stopped before they close
+    memory.install(app)  # freed memory goes back to the system after each burst of requests
     app.on_startup.append(settle)  # on_startup runs after every cleanup_ctx has started
     return app
 
