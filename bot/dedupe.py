@@ -170,7 +170,7 @@ class _AreaIndex:
         return None if best is None else self.problems[-best[1]]
 
 
-_indexes: OrderedDict[tuple[int, int | None], _AreaIndex] = OrderedDict()
+_indexes: OrderedDict[tuple[int, int, int | None], _AreaIndex] = OrderedDict()
 _indexes_lock = threading.Lock()
 
 

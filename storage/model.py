@@ -86,10 +86,11 @@ class Problem:
 
 @dataclass(frozen=True, slots=True)
 class OpenProblems:
-    """An area's newest open problems, newest first: what a new report is compared with. `key` is (workspace id,
-    area id); `version` changes whenever the set does, so a reader may keep what it worked out from it."""
+    """An area's newest open problems, newest first: what a new report is compared with. `key` names the area
+    (its database's source, workspace id, area id); `version` changes whenever the set does, so a reader may keep
+    what it worked out from it."""
 
-    key: tuple[int, int | None]
+    key: tuple[int, int, int | None]
     version: tuple[int, ...]
     problems: tuple[Problem, ...]
 

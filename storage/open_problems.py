@@ -10,6 +10,7 @@ A kept window is never trusted without that check, so it can't serve a set the d
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -20,7 +21,8 @@ from storage.model import OpenProblems, Problem, Status
 
 STATUSES = {s.value: s for s in Status}
 KEPT_PROBLEMS = 20_000  # across all areas kept: about 5 MB of short texts, whatever the organisation's size
-Key = tuple[int, int | None]
+Key = tuple[int, int, int | None]  # (the cache's number in this process, workspace id, area id)
+_caches = itertools.count(1)
 
 
 def _fingerprint(problems: tuple[Problem, ...]) -> tuple[int, ...]:
@@ -35,12 +37,13 @@ class OpenProblemsCache:
 
     def __init__(self, kept: int = KEPT_PROBLEMS) -> None:
         self.kept = kept
+        self.number = next(_caches)  # in every key it hands out: another database's windows never pass for its own
         self._windows: OrderedDict[tuple[Key, int], OpenProblems] = OrderedDict()
         self._held = 0
         self._lock = threading.Lock()
 
     def read(self, db: Any, workspace_id: int, area_id: int | None, limit: int) -> OpenProblems:
-        key: Key = (workspace_id, area_id)
+        key: Key = (self.number, workspace_id, area_id)
         params: dict[str, Any] = {"ws": workspace_id, "limit": limit}
         if area_id is not None:
             params["area"] = area_id
@@ -76,7 +79,7 @@ class OpenProblemsCache:
 
 
 def _problems(rows: Iterable[Any], key: Key) -> tuple[Problem, ...]:
-    workspace_id, area_id = key
+    _, workspace_id, area_id = key
     return tuple(
         Problem(workspace_id, number, title, description, area_id=area_id, status=STATUSES[status], id=pid)
         for pid, number, title, description, status in rows

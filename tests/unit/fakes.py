@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -30,11 +31,14 @@ from storage.model import (
     WorkspaceDefaults,
 )
 
+_SOURCES = itertools.count(1_000_000)
+
 
 class FakeData:
     """What the fake database holds; shared by every unit of work made from one factory."""
 
     def __init__(self) -> None:
+        self.source = next(_SOURCES)  # names this fake database in the duplicate check's kept indexes
         self.workspaces: list[Workspace] = []
         self.seq: dict[int, int] = {}
         self.owners: dict[int, set[str]] = {}
@@ -176,7 +180,7 @@ class FakeProblems(ports.ProblemRepository):
             if p.workspace_id == workspace_id and p.status.is_open and p.area_id == area_id
         ]
         window = tuple(sorted(found, key=lambda p: -p.number)[:limit])
-        return OpenProblems((workspace_id, area_id), tuple(p.id or 0 for p in window), window)
+        return OpenProblems((self.data.source, workspace_id, area_id), tuple(p.id or 0 for p in window), window)
 
 
 class FakeOccurrences(ports.OccurrenceRepository):

@@ -67,7 +67,7 @@ def test_an_areas_index_finds_what_comparing_every_candidate_finds():
         for number in rng.sample(sorted(problems), min(len(problems), rng.randint(0, 3))):
             del problems[number]
         newest_first = tuple(sorted(problems.values(), key=lambda p: -p.number))
-        area = OpenProblems((1, 7), (version,), newest_first)
+        area = OpenProblems((1, 1, 7), (version,), newest_first)
         for _ in range(20):
             text = _text(rng)
             expected = dedupe.most_similar(text, list(newest_first))
@@ -77,9 +77,9 @@ def test_an_areas_index_finds_what_comparing_every_candidate_finds():
 def test_the_index_is_kept_per_area_and_let_go_when_too_many_are_held(monkeypatch):
     monkeypatch.setattr(dedupe, "KEPT_INDEXED", 2)
     monkeypatch.setattr(dedupe, "_indexes", type(dedupe._indexes)())
-    one = OpenProblems((1, 1), (1,), (Problem(1, 2, "printer jammed", id=2), Problem(1, 1, "phone queue", id=1)))
-    two = OpenProblems((1, 2), (1,), (Problem(1, 1, "printer jammed", id=3),))
+    one = OpenProblems((1, 1, 1), (1,), (Problem(1, 2, "printer jammed", id=2), Problem(1, 1, "phone queue", id=1)))
+    two = OpenProblems((1, 1, 2), (1,), (Problem(1, 1, "printer jammed", id=3),))
     assert dedupe.most_similar("printer jammed again", one).number == 2
     assert dedupe.most_similar("printer jammed again", two).id == 3  # another area: its own problems
-    assert list(dedupe._indexes) == [(1, 2)]  # three held is over the limit: the older area went
+    assert list(dedupe._indexes) == [(1, 1, 2)]  # three held is over the limit: the older area went
     assert dedupe.most_similar("phone queue long", one).number == 1  # and comes back when checked again
