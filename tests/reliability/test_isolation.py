@@ -207,6 +207,27 @@ def press(running, action: Action, value: str) -> dict[str, Any]:  # type: ignor
     return payload
 
 
+def idea_form(running, view: Any, fixes: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """The idea modal as Slack submits it from B, answered with these problem numbers."""
+    view = view if isinstance(view, dict) else json.loads(view)
+    payload = running.slack.payload("view_submission")
+    payload["team"] = {"id": B_TEAM, "domain": "bteam"}
+    payload["user"] = {"id": B_ADMIN, "username": "mallory", "name": "mallory", "team_id": B_TEAM}
+    values = {
+        "idea_text": {"idea_text": {"type": "plain_text_input", "value": "A kettle for every floor"}},
+        "idea_fixes": {"idea_fixes": {"type": "plain_text_input", "value": fixes}},
+        "idea_options": {"idea_options": {"type": "checkboxes", "selected_options": []}},
+    }
+    payload["view"] = {
+        **payload["view"],
+        "team_id": B_TEAM,
+        "callback_id": view["callback_id"],
+        "private_metadata": view["private_metadata"],
+        "state": {"values": values},
+    }
+    return payload
+
+
 async def test_slack_workspace_b_reaches_nothing_of_workspace_a(two_workspaces):
     running, fake = two_workspaces, two_workspaces.fake
     fake.admins.add(B_ADMIN)  # B's own admin: allowed everything in B
@@ -221,22 +242,28 @@ async def test_slack_workspace_b_reaches_nothing_of_workspace_a(two_workspaces):
     before = rows_of(running.engine, a)
     calls, responses = len(fake.calls), len(fake.responses)
 
-    answered: list[str] = []
+    answered: list[tuple[str, str]] = []  # (what was forged, what Tally answered)
     for command, line in GUESSES:
         status, body = await slash(running, command, line, B_TEAM, B_ADMIN)
         assert status == 200, (line, status, body)
-        answered.append(body)
+        answered.append((line, body))
     for action, value in BUTTONS:
         status, body = await running.slack.interact(press(running, action, value))
         assert status == 200, (action, value, status, body)
-        answered.append(body)
+        answered.append((value, body))
+    # The idea form B's 'Propose a fix' opened, submitted naming A's problems.
+    opened = fake.called("views.open")[-1]
+    assert opened.token == f"xoxb-{B_TEAM}-token"
+    status, body = await running.slack.interact(idea_form(running, opened.args["view"], "#2 #3"))
+    assert status == 200
+    answered.append(("idea form for #2 #3", body))
 
     assert rows_of(running.engine, a) == before
     assert crossings(running.engine) == []
     sent = json.dumps([c.args for c in fake.calls[calls:]] + [r for _, r in fake.responses[responses:]])
     uploads = [exported_text(data) for data in fake.history.uploads.values()]
     assert len(uploads) == 3  # the three exports reached B's admin...
-    for (_, what), said in zip((*GUESSES, *BUTTONS), answered, strict=True):
+    for what, said in answered:
         if MARKER in what:  # B typed A's area name: the answer names only what B typed
             assert "no process area" in said, said
         else:
@@ -244,7 +271,7 @@ async def test_slack_workspace_b_reaches_nothing_of_workspace_a(two_workspaces):
     assert leaks(sent) == [] and leaks("\n".join(uploads)) == []  # ...with no A
     assert all(c.token == f"xoxb-{B_TEAM}-token" for c in fake.calls[calls:])  # and only B's token was used
     assert_b_was_served(running, b)
-    tried = len(GUESSES) + len(BUTTONS)
+    tried = len(answered)
     print(f"\nslack isolation: {tried} commands and forged buttons from B naming A's numbers; A's rows unchanged")
 
 
@@ -328,6 +355,11 @@ async def test_teams_tenant_b_reaches_nothing_of_tenant_a(teams):
     for n, (action, value) in enumerate(BUTTONS):
         await send(executed(fake, action, value, n), value)
         await send(submitted(fake, action, value, n), value)
+    forms = {"tally_submit_idea_form": {"idea_text": "A kettle for every floor", "idea_fixes": "#2 #3"}}
+    for n, (verb, data) in enumerate(forms.items()):
+        body = activity("invoke_card_action", fake.service_url, id=f"f:form-{n}", replyToId="sent-1")
+        body["value"]["action"] = {"type": "Action.Execute", "verb": verb, "data": {"tally_action": verb, **data}}
+        await send(in_tenant(body, B_TENANT, MALLORY), f"{verb} naming #2 #3")
     consent = in_tenant(activity("invoke_file_consent", fake.service_url, id="f:replayed"), B_TENANT, MALLORY)
     consent["value"]["context"] = offer
     await send(consent, "A's export offer")
