@@ -58,6 +58,7 @@ class Settings:
             self.slack_app_token,
             self.microsoft_app_password,
             self.secret_key,
+            *(key.strip() for key in self.secret_key.split(",")),  # each key of a rotation's "new,old" alone too
         )
         return [s for s in secrets if s]
 

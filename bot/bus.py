@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot import commands as c
-from bot.errors import AlreadyDelivered, TallyError, reply_for_error
+from bot.errors import AlreadyDelivered, NotAllowed, TallyError, reply_for_error
 from bot.handlers.business_case import show_roi
 from bot.handlers.buttons import press_button
 from bot.handlers.context import Context
@@ -46,7 +46,7 @@ from bot.handlers.workspace_admin import change_setting, manage_owners, record_d
 from bot.help import PROBLEM_HELP
 from bot.idea_help import IDEA_HELP, TALLY_HELP
 from bot.replies import Reply, ReplyKind
-from storage.model import WorkspaceDefaults
+from storage.model import AuditEvent, WorkspaceDefaults
 from storage.ports import Busy, UnitOfWork
 
 log = logging.getLogger("tally.bus")
@@ -158,12 +158,31 @@ class MessageBus:
             return Result((), redelivered=True)
         except Busy:
             raise
+        except NotAllowed as exc:
+            return self._refused(command, kind, exc)
         except Exception as exc:  # noqa: BLE001 - mapped to a reply below
             # The context names the command and workspace only: never who sent it.
             reply = reply_for_error(exc, f"{name} in {command.ws.platform}:{command.ws.external_id}")
             return Result((reply,), failed=not isinstance(exc, TallyError))
         finally:
             log.debug("%s handled in %.1f ms", name, (time.perf_counter() - started) * 1000)
+
+    def _refused(self, command: c.Command, kind: dict[str, bool], exc: NotAllowed) -> Result:
+        """Every refused attempt is in the audit trail; its own unit of work was rolled back, so the refusal gets
+        one of its own. An anonymous actor's id is never written, even here."""
+        name = type(command).__name__
+        actor = None if getattr(command, "anonymous", False) else command.actor.user_id
+        try:
+            with self.uow_factory(**{**kind, "write": True}) as uow:
+                ws = uow.workspaces.get_or_create(command.ws.platform, command.ws.external_id, self.defaults)
+                assert ws.id is not None
+                uow.audit.add(AuditEvent(ws.id, "refused", name, actor, {"command": name}))
+                uow.commit()
+        except Busy:
+            raise
+        except Exception:  # noqa: BLE001 - the refusal stands; only its audit row is missing
+            log.warning("could not audit a refused %s in %s:%s", name, command.ws.platform, command.ws.external_id)
+        return Result((reply_for_error(exc),))
 
     def handle(self, command: c.Command) -> Reply:
         """The main reply only: for tests and tools that show one answer."""

@@ -1,7 +1,8 @@
 """Secrets derived from TALLY_SECRET_KEY: token encryption at rest, and keyed delivery ids.
 
 TALLY_SECRET_KEY may list several keys, comma-separated, newest first, so it can be rotated: put
-the new key in front, re-encrypt what is stored (`TokenCipher.rotate`), then drop the old key.
+the new key in front and restart (`tally serve` re-encrypts the stored installations with it at
+start-up: `SlackInstallations.reencrypt`), then drop the old key.
 """
 
 from __future__ import annotations
@@ -44,6 +45,16 @@ class TokenCipher:
         if secret_key not in keys:
             keys.append(secret_key)  # decrypting only: the whole value as the single key it once was
         self._fernet = MultiFernet([_fernet(key) for key in keys])
+        self._newest = _fernet(keys[0])
+        self.has_older_keys = len(keys) > 1
+
+    def is_current(self, ciphertext: str) -> bool:
+        """Encrypted with the newest key: nothing to re-encrypt."""
+        try:
+            self._newest.decrypt(ciphertext.encode())
+        except InvalidToken:
+            return False
+        return True
 
     def encrypt(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode()).decode()

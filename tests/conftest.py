@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+pytest_plugins = ["tests.log_scan"]  # the whole run's log lines scanned for the suite's secrets (issue 11, item 9)
+
 # Saturday 21 November 2026, mid-morning in London: the week began on Monday 16 November.
 FIXED_NOW = datetime(2026, 11, 21, 10, 30, tzinfo=UTC)
 

@@ -57,7 +57,9 @@ def oauth_settings(settings: Settings, store: SlackInstallations, core: Core) ->
 def make_slack_app(settings: Settings, core: Core, engine, session: aiohttp.ClientSession) -> AsyncApp:  # type: ignore[no-untyped-def]
     oauth = None
     if settings.slack_oauth:
-        oauth = oauth_settings(settings, SlackInstallations(engine, TokenCipher(settings.secret_key)), core)
+        store = SlackInstallations(engine, TokenCipher(settings.secret_key))
+        store.reencrypt()  # a rotated TALLY_SECRET_KEY: the stored tokens move to the newest key
+        oauth = oauth_settings(settings, store, core)
     return build_app(
         core,
         session=session,
