@@ -110,6 +110,12 @@ class Turn:
         return translate.conversation_id(self.activity)
 
 
+# A person's 1:1 chat is never stored by its id: that id leads to one person, and a row written beside an anonymous
+# report would tie the two (PostgreSQL keeps each row's writing transaction). Tally reaches people by their Entra
+# object id (outbox.personal opens the chat); all a 1:1 chat leaves is the tenant's service address, under this id.
+PERSONAL = "personal"
+
+
 class TallyTeamsBot(ActivityHandler):
     REMEMBERED_LIMIT = 50_000  # conversations whose stored reference is kept in memory; forgotten all at once beyond
 
@@ -131,13 +137,16 @@ class TallyTeamsBot(ActivityHandler):
         only a changed reference; one this process stored already isn't even handed to a worker thread."""
         if not activity.conversation or not activity.service_url:
             return
-        key = (translate.tenant_id(activity), translate.conversation_id(activity))
+        kind = activity.conversation.conversation_type or "personal"
         reference = translate.postable_reference(activity)
+        if kind == "personal":  # a 1:1 chat leads to one person: keep only how to reach the tenant (see PERSONAL)
+            reference = {**reference, "conversation": None}
+            key = (translate.tenant_id(activity), PERSONAL)
+        else:
+            key = (translate.tenant_id(activity), translate.conversation_id(activity))
         if self._remembered.get(key) == reference:
             return
-        await asyncio.to_thread(
-            self.conversations.remember, "teams", *key, activity.conversation.conversation_type or "personal", reference
-        )
+        await asyncio.to_thread(self.conversations.remember, "teams", *key, kind, reference)
         if len(self._remembered) >= self.REMEMBERED_LIMIT:
             self._remembered.clear()
         self._remembered[key] = reference

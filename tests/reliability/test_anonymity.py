@@ -274,14 +274,11 @@ async def test_anonymous_teams_reports_repeats_and_ideas_leave_the_reporter_nowh
     )
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason="known: the reporter's 1:1 chat reference is written beside the report"
-)
 async def test_teams_anonymous_report_cant_be_tied_to_a_personal_chat_by_write_order(teams):
     """On PostgreSQL every row carries the id of the transaction that wrote it (xmin). A first anonymous report
     in a 1:1 chat stores that chat's conversation reference (a personal chat's id leads to one person) in the
-    transaction just before the report's: whoever holds the database can tie the two. Found by this suite; the
-    fix belongs in the Teams adapter (adapters/teams/bot.py: not remember a personal chat on an anonymous turn)."""
+    transaction just before the report's: whoever holds the database could tie the two. Found by this suite; a 1:1
+    chat is now never stored by its id (adapters/teams/bot.py, PERSONAL)."""
     if teams.engine.dialect.name != "postgresql":
         pytest.skip("SQLite keeps no writing transaction's id on its rows")
     fake = teams.connector
@@ -293,5 +290,6 @@ async def test_teams_anonymous_report_cant_be_tied_to_a_personal_chat_by_write_o
             conn.execute(text("select xmin::text::bigint from problem where reporter_id is null")).scalar_one()
         )
         chats = dict(conn.execute(text("select conversation_id, xmin::text::bigint from conversation_ref")).all())
+    assert not [chat for chat in chats if chat.startswith("a:")], f"a 1:1 chat's id is stored: {chats}"
     nearest = min(chats, key=lambda chat: abs(chats[chat] - report))
     assert nearest != "a:1Hr7qPz0personal", f"report written in transaction {report}, next to the chat's {chats}"
