@@ -125,30 +125,31 @@ class TallyBotAdapter(BotAdapter):
     # Inbound ----------------------------------------------------------------------------------------
 
     async def process(self, request: web.Request, bot: Bot) -> web.Response:
-        """415 not JSON, 400 not an activity, 401 not verified (before anything reads the activity), else the turn."""
+        """401 unless verified, else 415 not JSON, 400 not an activity, else the turn. With credentials, a request
+        without a token is refused before its body is read; the token names the activity's serviceUrl, so one with
+        a token is checked once the body is parsed (as JSON only), and a body that can't be parsed can't pass."""
         if request.method != "POST":
             return _text(405, "POST Bot Framework activities here")
-        if "application/json" not in request.headers.get("Content-Type", ""):
-            return _text(415, "Bot Framework activities are JSON")
+        authorization = request.headers.get("Authorization", "")
+        if self.app_id and not authorization.strip():
+            log.info("refused a Teams request without a token")
+            return _text(401, "Unauthorized")
+        body, unreadable = await _read_activity_json(request)
+        envelope = _envelope(body) if body is not None else None
+        if envelope is None and not self.app_id:
+            return unreadable or _text(400, "not a Bot Framework activity")
         try:
-            body = json.loads(await request.read())
-        except (ValueError, UnicodeDecodeError):
-            return _text(400, "not a Bot Framework activity")
-        if not isinstance(body, dict):
-            return _text(400, "not a Bot Framework activity")
-        envelope = _envelope(body)
-        if envelope is None:
-            return _text(400, "not a Bot Framework activity")
-        try:
-            verified = await self.auth.authenticate_request(envelope, request.headers.get("Authorization", ""))
+            verified = await self.auth.authenticate_request(envelope or Activity(), authorization)
         except Exception as exc:  # noqa: BLE001 - whatever failed, the request is not verified
             log.warning("refused a Teams request whose token did not verify (%s)", type(exc).__name__)
             return _text(401, "Unauthorized")
+        if body is None or envelope is None:  # only a token for no serviceUrl at all gets here
+            return unreadable or _text(400, "not a Bot Framework activity")
         try:
             activity = from_wire(Activity, body)
         except Exception:  # noqa: BLE001 - msrest's DeserializationError and anything it wraps
             return _text(400, "not a Bot Framework activity")
-        if not activity.type or activity.service_url != envelope.service_url:
+        if not activity.type or not activity.service_url or activity.service_url != envelope.service_url:
             return _text(400, "not a Bot Framework activity")
         if not self.app_id and not _on_this_machine(activity.service_url):
             # Emulator mode checks no token: never let it make Tally send requests anywhere but here.
@@ -250,6 +251,19 @@ class TallyBotAdapter(BotAdapter):
         activity = get_continuation_activity(reference)
         context = self._turn_context(activity, identity, audience, callback)
         await self._middleware.receive_activity_with_status(context, callback)
+
+
+async def _read_activity_json(request: web.Request) -> tuple[dict[str, Any] | None, web.Response | None]:
+    """The body as a JSON object, or None and the answer it gets (past the size limit, aiohttp raises 413)."""
+    if "application/json" not in request.headers.get("Content-Type", ""):
+        return None, _text(415, "Bot Framework activities are JSON")
+    try:
+        body = json.loads(await request.read())
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested deeper than json reads
+        return None, _text(400, "not a Bot Framework activity")
+    if not isinstance(body, dict):
+        return None, _text(400, "not a Bot Framework activity")
+    return body, None
 
 
 def _envelope(body: dict[str, Any]) -> Activity | None:
