@@ -20,7 +20,7 @@ import aiohttp
 import pytest
 
 from adapters.config import Settings
-from adapters.server import create_app
+from adapters.server import MAX_REQUEST_BYTES, create_app
 from tests.e2e.slack_client import SIGNING_SECRET, sign
 from tests.e2e.test_teams_auth import (  # noqa: F401 - fixtures, found by pytest by name
     OTHER_KEY,
@@ -129,6 +129,22 @@ async def test_hostile_bodies_to_slack_get_4xx_and_the_server_stays_up(tally, ca
     # Bolt's authorization asks Slack whose the bot token is (auth.test, read-only) before it finds no listener.
     assert [c.method for c in tally.fake.calls if c.method != "auth.test"] == [] and tally.fake.responses == []
     assert_quiet(caplog)
+
+
+async def test_the_size_limit_is_the_servers_own(tally):
+    """Just under the limit a signed body is read (and, naming nothing Tally listens for, answered with nothing);
+    past it, 413 unread."""
+    for size, expected in ((MAX_REQUEST_BYTES - 64, 200), (MAX_REQUEST_BYTES + 1, 413)):
+        body = b'{"pad": "' + b"x" * (size - 11) + b'"}'
+        now = int(time.time())
+        headers = {
+            "Content-Type": JSON,
+            "X-Slack-Request-Timestamp": str(now),
+            "X-Slack-Signature": _sign_bytes(body, now),
+        }
+        status, _ = await post(tally.url("/slack/events"), body, headers)
+        FIGURES["slack signed at the size limit"] += 1
+        assert status == expected, (size, status)
 
 
 def _sign_bytes(body: bytes, timestamp: int) -> str:
