@@ -145,6 +145,9 @@ class TallyBotAdapter(BotAdapter):
             return _text(401, "Unauthorized")
         if body is None or envelope is None:  # only a token for no serviceUrl at all gets here
             return unreadable or _text(400, "not a Bot Framework activity")
+        if not _well_typed(body):
+            log.info("refused a verified Teams activity whose fields are not the types the Bot Framework sends")
+            return _text(400, "not a Bot Framework activity")
         try:
             activity = from_wire(Activity, body)
         except Exception:  # noqa: BLE001 - msrest's DeserializationError and anything it wraps
@@ -272,6 +275,39 @@ def _envelope(body: dict[str, Any]) -> Activity | None:
     if not isinstance(channel_id, (str, type(None))) or not isinstance(service_url, (str, type(None))):
         return None
     return Activity(channel_id=channel_id, service_url=service_url)
+
+
+_TEXTS = ("type", "id", "name", "text", "locale", "channelId", "serviceUrl", "replyToId", "action", "textFormat")
+_ACCOUNTS = ("from", "recipient", "conversation")
+_ACCOUNT_TEXTS = ("id", "name", "aadObjectId", "role", "tenantId", "conversationType")
+_CHANNEL_DATA_OBJECTS = ("tenant", "team", "channel", "settings")
+
+
+def _well_typed(body: dict[str, Any]) -> bool:
+    """The fields Tally reads have the JSON types the Bot Framework sends (msrest would turn a number or an object
+    into a string where one belongs, and the turn would fail later, on an address that can't be)."""
+    if not all(isinstance(body.get(key), str | None) for key in _TEXTS):
+        return False
+    for key in _ACCOUNTS:
+        account = body.get(key)
+        if account is not None and not (
+            isinstance(account, dict) and all(isinstance(account.get(k), str | None) for k in _ACCOUNT_TEXTS)
+        ):
+            return False
+    data = body.get("channelData")
+    if data is not None and not (
+        isinstance(data, dict) and all(isinstance(data.get(key), dict | None) for key in _CHANNEL_DATA_OBJECTS)
+    ):
+        return False
+    tenant = (data or {}).get("tenant") or {}
+    value = body.get("value")
+    if not (isinstance(tenant.get("id"), str | None) and isinstance(value, dict | None)):
+        return False
+    action = (value or {}).get("action")  # an object for adaptiveCard/action; fileConsent's is a word
+    if body.get("name") == "adaptiveCard/action" and not isinstance(action, dict):
+        return False
+    holders = (value or {}, action if isinstance(action, dict) else {})  # composeExtension: value.data
+    return all(isinstance(holder.get("data"), dict | None) for holder in holders)
 
 
 def _address(activity: Activity) -> tuple[str, str]:

@@ -179,6 +179,12 @@ def teams_bodies(service_url: str) -> dict[str, tuple[bytes, str]]:
         "5,000-deep value": (text.replace('"text":', '"value": ' + deep() + ', "text":').encode(), JSON),
         "wrongly typed envelope": (json.dumps({**message, "serviceUrl": [service_url], "channelId": 5}).encode(), JSON),
         "wrongly typed fields": (json.dumps({**message, "from": MARK, "conversation": 5}).encode(), JSON),
+        "a number for text": (json.dumps({**message, "text": 5, "id": MARK}).encode(), JSON),
+        "an object for an id": (json.dumps({**message, "id": {"marker": MARK}}).encode(), JSON),
+        "card data that is not an object": (
+            json.dumps({**message, "type": "invoke", "value": {"action": {"data": MARK}}}).encode(),
+            JSON,
+        ),
         "no serviceUrl": (json.dumps({k: v for k, v in message.items() if k != "serviceUrl"}).encode(), JSON),
         "form": (f"payload={MARK}".encode(), FORM),
         "text/plain": (text.encode(), "text/plain"),
