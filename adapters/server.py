@@ -42,6 +42,8 @@ SCHEDULER = web.AppKey("scheduler", Scheduler)
 Clock = Callable[[], datetime]
 CLOCK = web.AppKey("clock", Clock)
 OUTBOUND_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10)
+# Past this a request is refused with 413 before any of it is parsed; Slack's and Teams' payloads are far smaller.
+MAX_REQUEST_BYTES = 1024 * 1024
 
 
 class PathOnlyAccessLogger(AbstractAccessLogger):
@@ -167,7 +169,7 @@ async def healthz(request: web.Request) -> web.Response:
 def create_app(settings: Settings, clock: Clock | None = None) -> web.Application:
     """Slack when it is configured; Teams with its credentials, or, when neither is configured, in Bot Framework
     Emulator mode for a local trial (no token checks, so it answers only an Emulator on this machine)."""
-    app = web.Application()
+    app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     app[SETTINGS] = settings
     if clock is not None:
         app[CLOCK] = clock

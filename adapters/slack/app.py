@@ -142,6 +142,12 @@ def error_field(form_id: FormId, error: Reply, values: dict) -> str:
     return (IdeaField.FIXES if str(values.get(IdeaField.FIXES) or "").strip() else IdeaField.TEXT).value
 
 
+def _event_delivery(body: dict[str, Any]) -> str | None:
+    """An event's id, which Slack's retries repeat (None without one: then every delivery is acted on)."""
+    event_id = body.get("event_id")
+    return f"event:{event_id}" if event_id else None
+
+
 def register(app: AsyncApp, adapter: SlackAdapter) -> None:
     """Wire every listener Tally needs onto the Bolt app."""
     core, outbox = adapter.core, adapter.outbox
@@ -213,6 +219,7 @@ def register(app: AsyncApp, adapter: SlackAdapter) -> None:
         opened = inputs.OpenedForm(
             translate.workspace_ref(context),
             translate.actor(context),
+            f"trigger:{body.get('trigger_id')}",  # Slack's retry repeats it: the form opens once
             prefill=translate.message_text(shortcut.get("message") or {}),
             conversation=where.channel_id,
         )
@@ -220,10 +227,11 @@ def register(app: AsyncApp, adapter: SlackAdapter) -> None:
         await ack()
         outbox.deliver(outcome, where)
 
-    async def on_home_opened(client, context, event) -> None:  # type: ignore[no-untyped-def]
+    async def on_home_opened(body, client, context, event) -> None:  # type: ignore[no-untyped-def]
         if event.get("tab") not in (None, "home"):
             return
-        outcome = await core.handle(inputs.OpenedHome(translate.workspace_ref(context), translate.actor(context)))
+        opened = inputs.OpenedHome(translate.workspace_ref(context), translate.actor(context), _event_delivery(body))
+        outcome = await core.handle(opened)
         if outcome.replies:
             outbox.publish_home(client, event["user"], outcome.replies[-1])
 

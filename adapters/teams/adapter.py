@@ -125,30 +125,34 @@ class TallyBotAdapter(BotAdapter):
     # Inbound ----------------------------------------------------------------------------------------
 
     async def process(self, request: web.Request, bot: Bot) -> web.Response:
-        """415 not JSON, 400 not an activity, 401 not verified (before anything reads the activity), else the turn."""
+        """401 unless verified, else 415 not JSON, 400 not an activity, else the turn. With credentials, a request
+        without a token is refused before its body is read; the token names the activity's serviceUrl, so one with
+        a token is checked once the body is parsed (as JSON only), and a body that can't be parsed can't pass."""
         if request.method != "POST":
             return _text(405, "POST Bot Framework activities here")
-        if "application/json" not in request.headers.get("Content-Type", ""):
-            return _text(415, "Bot Framework activities are JSON")
+        authorization = request.headers.get("Authorization", "")
+        if self.app_id and not authorization.strip():
+            log.info("refused a Teams request without a token")
+            return _text(401, "Unauthorized")
+        body, unreadable = await _read_activity_json(request)
+        envelope = _envelope(body) if body is not None else None
+        if envelope is None and not self.app_id:
+            return unreadable or _text(400, "not a Bot Framework activity")
         try:
-            body = json.loads(await request.read())
-        except (ValueError, UnicodeDecodeError):
-            return _text(400, "not a Bot Framework activity")
-        if not isinstance(body, dict):
-            return _text(400, "not a Bot Framework activity")
-        envelope = _envelope(body)
-        if envelope is None:
-            return _text(400, "not a Bot Framework activity")
-        try:
-            verified = await self.auth.authenticate_request(envelope, request.headers.get("Authorization", ""))
+            verified = await self.auth.authenticate_request(envelope or Activity(), authorization)
         except Exception as exc:  # noqa: BLE001 - whatever failed, the request is not verified
             log.warning("refused a Teams request whose token did not verify (%s)", type(exc).__name__)
             return _text(401, "Unauthorized")
+        if body is None or envelope is None:  # only a token for no serviceUrl at all gets here
+            return unreadable or _text(400, "not a Bot Framework activity")
+        if not _well_typed(body):
+            log.info("refused a verified Teams activity whose fields are not the types the Bot Framework sends")
+            return _text(400, "not a Bot Framework activity")
         try:
             activity = from_wire(Activity, body)
         except Exception:  # noqa: BLE001 - msrest's DeserializationError and anything it wraps
             return _text(400, "not a Bot Framework activity")
-        if not activity.type or activity.service_url != envelope.service_url:
+        if not activity.type or not activity.service_url or activity.service_url != envelope.service_url:
             return _text(400, "not a Bot Framework activity")
         if not self.app_id and not _on_this_machine(activity.service_url):
             # Emulator mode checks no token: never let it make Tally send requests anywhere but here.
@@ -252,12 +256,58 @@ class TallyBotAdapter(BotAdapter):
         await self._middleware.receive_activity_with_status(context, callback)
 
 
+async def _read_activity_json(request: web.Request) -> tuple[dict[str, Any] | None, web.Response | None]:
+    """The body as a JSON object, or None and the answer it gets (past the size limit, aiohttp raises 413)."""
+    if "application/json" not in request.headers.get("Content-Type", ""):
+        return None, _text(415, "Bot Framework activities are JSON")
+    try:
+        body = json.loads(await request.read())
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested deeper than json reads
+        return None, _text(400, "not a Bot Framework activity")
+    if not isinstance(body, dict):
+        return None, _text(400, "not a Bot Framework activity")
+    return body, None
+
+
 def _envelope(body: dict[str, Any]) -> Activity | None:
     """Only what verification reads: the channel and the service URL the token must name."""
     channel_id, service_url = body.get("channelId"), body.get("serviceUrl")
     if not isinstance(channel_id, (str, type(None))) or not isinstance(service_url, (str, type(None))):
         return None
     return Activity(channel_id=channel_id, service_url=service_url)
+
+
+_TEXTS = ("type", "id", "name", "text", "locale", "channelId", "serviceUrl", "replyToId", "action", "textFormat")
+_ACCOUNTS = ("from", "recipient", "conversation")
+_ACCOUNT_TEXTS = ("id", "name", "aadObjectId", "role", "tenantId", "conversationType")
+_CHANNEL_DATA_OBJECTS = ("tenant", "team", "channel", "settings")
+
+
+def _well_typed(body: dict[str, Any]) -> bool:
+    """The fields Tally reads have the JSON types the Bot Framework sends (msrest would turn a number or an object
+    into a string where one belongs, and the turn would fail later, on an address that can't be)."""
+    if not all(isinstance(body.get(key), str | None) for key in _TEXTS):
+        return False
+    for key in _ACCOUNTS:
+        account = body.get(key)
+        if account is not None and not (
+            isinstance(account, dict) and all(isinstance(account.get(k), str | None) for k in _ACCOUNT_TEXTS)
+        ):
+            return False
+    data = body.get("channelData")
+    if data is not None and not (
+        isinstance(data, dict) and all(isinstance(data.get(key), dict | None) for key in _CHANNEL_DATA_OBJECTS)
+    ):
+        return False
+    tenant = (data or {}).get("tenant") or {}
+    value = body.get("value")
+    if not (isinstance(tenant.get("id"), str | None) and isinstance(value, dict | None)):
+        return False
+    action = (value or {}).get("action")  # an object for adaptiveCard/action; fileConsent's is a word
+    if body.get("name") == "adaptiveCard/action" and not isinstance(action, dict):
+        return False
+    holders = (value or {}, action if isinstance(action, dict) else {})  # composeExtension: value.data
+    return all(isinstance(holder.get("data"), dict | None) for holder in holders)
 
 
 def _address(activity: Activity) -> tuple[str, str]:

@@ -178,8 +178,9 @@ class TallyTeamsBot(ActivityHandler):
     async def on_members_added_activity(self, members_added, turn_context: TurnContext) -> None:  # type: ignore[no-untyped-def]
         activity = turn_context.activity
         if any(m.id == activity.recipient.id for m in members_added):
-            await self.core.handle(inputs.Installed(**{**self.source(activity), "delivery_id": None}))
-            await turn_context.send_activity(MessageFactory.text(WELCOME))
+            outcome = await self.core.handle(inputs.Installed(**self.source(activity)))
+            if not outcome.redelivered:  # the same activity sent again is welcomed once
+                await turn_context.send_activity(MessageFactory.text(WELCOME))
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
