@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 from dataclasses import dataclass, field
 
 import aiohttp
+import pytest
 from sqlalchemy import text
 
+from adapters.slack.outbox import CARDS_WAIT, SLOW_CARD
 from storage.engine import make_engine
 from tests.e2e.slack_client import SlackClient
 from tests.reliability.serve_process import ServeProcess
@@ -113,3 +116,23 @@ async def test_kill_9_under_load_loses_no_answered_capture_and_no_promised_card(
         f"cut off by a kill={len(load.cut_off)} (of which stored={sum(any(marker(n) in t for t in stored) for n in load.cut_off)}), "
         f"answered but lost={len(lost)}, stored twice={len(twice)}, promised cards unseen={len(unseen)}"
     )
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_a_card_slack_is_slow_to_take_is_promised_to_its_reporter_and_posted_after(tally):
+    """Slack's answer can't wait for ever: past CARDS_WAIT the reporter is told the card is coming, and it comes."""
+
+    async def slow(_call) -> None:  # type: ignore[no-untyped-def]
+        await asyncio.sleep(CARDS_WAIT + 0.5)
+
+    tally.fake.history.on_post = slow
+    tally.slack.settle = None  # the answer itself, before Tally's posts finish
+    started = asyncio.get_running_loop().time()
+    status, body = await tally.slack.slash("Scanner in the post room eats every second page")
+    waited = asyncio.get_running_loop().time() - started
+    assert status == 200 and json.loads(body) == {"response_type": "ephemeral", "text": SLOW_CARD}
+    assert CARDS_WAIT <= waited < 3.0  # inside Slack's 3 seconds
+    await tally.settle()
+    (card,) = tally.fake.called("chat.postMessage")
+    assert card.args["text"].startswith("#1 Scanner in the post room eats every second page")
+    assert tally.count("select count(*) from problem") == 1

@@ -29,7 +29,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot.errors import UNAVAILABLE
-from storage.engine import make_engine
+from storage.engine import make_engine, ping
+from storage.migrate import upgrade
+from storage.model import Platform, WorkspaceDefaults
+from storage.ports import Unavailable
+from storage.uow import SqlUnitOfWorkFactory
 from tests.databases import postgres_database
 from tests.e2e.slack_client import SlackClient, load
 from tests.reliability.serve_process import ServeProcess
@@ -160,3 +164,35 @@ async def test_sqlite_held_by_another_process_and_let_go(fake_slack, tmp_path):
 
     serve = ServeProcess(f"sqlite:///{path}?timeout=1", fake_slack.api_url, tmp_path / "serve.log")
     await live_through_an_outage(serve, fake_slack, Outage(hold, let_go), f"sqlite:///{path}")
+
+
+def test_sqlite_health_checks_writes_only_once_they_fail_and_a_url_sets_the_busy_timeout(tmp_path):
+    """While all is well /healthz never waits for another process's writer; once units of work have failed for the
+    database, it answers 503 until a write could begin again, then forgets the failure by itself."""
+    path = tmp_path / "tally.db"
+    engine = make_engine(f"sqlite:///{path}?timeout=0.3")
+    try:
+        upgrade(engine)
+        units = SqlUnitOfWorkFactory(engine)
+        with engine.connect() as conn:
+            assert conn.connection.dbapi_connection.execute("PRAGMA busy_timeout").fetchone()[0] == 300
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            assert ping(engine) is True  # a writer elsewhere: reads still answer, and nothing has failed yet
+            started = time.monotonic()
+            with pytest.raises(Unavailable, match="database is locked"), units() as uow:
+                uow.workspaces.get_or_create(Platform.SLACK, "T0HELD", WorkspaceDefaults())
+            assert 0.25 < time.monotonic() - started < 2
+            assert ping(engine) is False  # now it looks: a write can't begin
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert ping(engine) is True and ping(engine) is True
+        with units() as uow:
+            uow.workspaces.get_or_create(Platform.SLACK, "T0HELD", WorkspaceDefaults())
+            uow.commit()
+    finally:
+        engine.dispose()
+    with pytest.raises(ValueError, match="in seconds"):
+        make_engine(f"sqlite:///{path}?timeout=soon")
