@@ -3,7 +3,7 @@ into the real app, on SQLite and PostgreSQL. Every press is answered 200 and cou
 log says "database is locked", nobody gets the "something went wrong" apology, and nothing answers 5xx.
 
 tests/e2e/test_ideas_slack.py shows a hundred votes at once; here it is two hundred, on a problem's "Happened
-again" as well as an idea's "Vote", in Slack and in Teams.
+again" as well as an idea's "Vote", in Slack, and votes in Teams (whose "Happened again" runs the same handler).
 """
 
 from __future__ import annotations
@@ -15,17 +15,14 @@ import re
 import aiohttp
 import pytest
 
-from bot.errors import SORRY
+from bot.errors import SORRY, UNAVAILABLE
 from bot.ids import Action
-from tests.e2e.conftest import teams_post
-from tests.e2e.fake_connector import activity
-from tests.e2e.test_ideas_teams import THREAD, card_text, channel_message, facts, sent_id, vote_invoke
+from tests.e2e.test_ideas_teams import THREAD, facts, vote_invoke
 from tests.e2e.test_ideas_teams import install_and_propose_in_channel as propose_in_teams
 
 PRESSES = 200
 CHANNEL = "C0FRONTDESK"
 CARD_TS = "1763700000.000100"
-FIGURES: dict[str, int] = {}  # printed at the end of each test: what RELIABILITY.md reports
 
 
 @pytest.fixture(autouse=True)
@@ -87,9 +84,14 @@ def private_notes(tally) -> list[str]:  # type: ignore[no-untyped-def]
     return [body.get("text", "") for key, body in tally.fake.responses if key == "action"]
 
 
-def report(name: str, **figures: int) -> None:
-    FIGURES.update({f"{name} {k}": v for k, v in figures.items()})
-    print(f"\n{name}: " + ", ".join(f"{k}={v}" for k, v in figures.items()))
+def report(name: str, answers: list[tuple[int, str]], stored: int) -> None:
+    """The figures RELIABILITY.md quotes (shown with pytest -s), measured before anything is asserted."""
+    statuses = [status for status, _ in answers]
+    print(
+        f"\n{name}: presses={len(answers)}, answered 200={statuses.count(200)}, "
+        f"5xx={sum(s >= 500 for s in statuses)}, stored={stored}, lost={max(0, len(answers) - stored)}, "
+        f"stored twice={max(0, stored - len(answers))}"
+    )
 
 
 async def test_two_hundred_happened_again_clicks_at_once_count_exactly_two_hundred(tally, every_log_record):
@@ -97,18 +99,22 @@ async def test_two_hundred_happened_again_clicks_at_once_count_exactly_two_hundr
     assert status == 200 and tally.count("select count(*) from problem") == 1
     clickers = [f"U0CLICK{n:03d}" for n in range(PRESSES)]
     answers = await press_all_at_once(tally, [press(tally, Action.HAPPENED_AGAIN, "1", u) for u in clickers])
+    report(
+        f"slack happened-again ({tally.engine.dialect.name})",
+        answers,
+        tally.count("select sum(count) from occurrence") - 1,
+    )
 
     assert [status for status, _ in answers] == [200] * PRESSES, {s for s, _ in answers}
     assert tally.count("select sum(count) from occurrence") == 1 + PRESSES
     assert tally.count("select count(*) from occurrence") == 1 + PRESSES
     assert tally.count("select count(distinct reporter_id) from occurrence") == 1 + PRESSES
     assert tally.count("select count(*) from problem") == 1
-    assert SORRY not in private_notes(tally)
+    assert not {SORRY, UNAVAILABLE} & set(private_notes(tally))
     updates = tally.fake.called("chat.update")
     assert 1 <= len(updates) <= PRESSES and all(u.args["ts"] == CARD_TS for u in updates)
     assert_log_clean(every_log_record)
     assert_card_ends_on(tally, times_shown(updates[-1].args["blocks"]), 1 + PRESSES)
-    report("happened-again", presses=PRESSES, answered_200=len(answers), stored=PRESSES, lost=0, fivexx=0)
 
 
 async def test_two_hundred_people_voting_at_once_give_exactly_two_hundred_votes(tally, every_log_record):
@@ -116,6 +122,7 @@ async def test_two_hundred_people_voting_at_once_give_exactly_two_hundred_votes(
     assert status == 200 and tally.count("select count(*) from idea") == 1
     voters = [f"U0VOTER{n:03d}" for n in range(PRESSES)]
     answers = await press_all_at_once(tally, [press(tally, Action.VOTE, "1", u) for u in voters])
+    report(f"slack votes ({tally.engine.dialect.name})", answers, tally.count("select count(*) from idea_vote"))
 
     assert [status for status, _ in answers] == [200] * PRESSES, {s for s, _ in answers}
     assert tally.count("select count(*) from idea_vote") == PRESSES
@@ -123,7 +130,6 @@ async def test_two_hundred_people_voting_at_once_give_exactly_two_hundred_votes(
     assert tally.count("select count(*) from audit_event where action = 'idea.vote'") == PRESSES
     assert sorted(private_notes(tally)) == ["Your vote for I1 counted."] * PRESSES, set(private_notes(tally))
     assert_log_clean(every_log_record)
-    report("slack-votes", presses=PRESSES, answered_200=len(answers), stored=PRESSES, lost=0, fivexx=0)
 
 
 async def test_two_hundred_teams_votes_at_once_give_exactly_two_hundred_votes(teams, every_log_record):
@@ -142,6 +148,7 @@ async def test_two_hundred_teams_votes_at_once_give_exactly_two_hundred_votes(te
 
         answers = await asyncio.gather(*(vote(v, n) for n, v in enumerate(voters)))
     await teams.settle()
+    report(f"teams votes ({teams.engine.dialect.name})", answers, teams.count("select count(*) from idea_vote"))
 
     assert [status for status, _ in answers] == [200] * PRESSES, {s for s, _ in answers}
     assert teams.count("select count(*) from idea_vote") == PRESSES
@@ -149,40 +156,3 @@ async def test_two_hundred_teams_votes_at_once_give_exactly_two_hundred_votes(te
     assert facts(fake.of("update")[-1].card)["Votes"] == str(PRESSES)  # the card in the channel ends right
     assert all(s.conversation_id.startswith(THREAD) for s in fake.of("reply"))
     assert_log_clean(every_log_record)
-    report("teams-votes", presses=PRESSES, answered_200=len(answers), stored=PRESSES, lost=0, fivexx=0)
-
-
-async def test_two_hundred_teams_happened_again_at_once_count_exactly_two_hundred(teams, every_log_record):
-    fake = teams.connector
-    await teams_post(teams, activity("conversation_update", fake.service_url))
-    await teams_post(teams, channel_message(fake, "problem Printer in reception jams #reception 5m", "1700000000009",
-                                            {"id": "29:1alice", "name": "Alice", "aadObjectId": "a11ce"}))  # fmt: skip
-    assert teams.count("select count(*) from problem") == 1
-    card = next(s for s in fake.of("reply") if s.activity.get("attachments"))
-    card_id = sent_id(fake, card)
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
-
-        async def again(n: int) -> tuple[int, str]:
-            body = activity("invoke_card_action", fake.service_url, id=f"f:again-{n:03d}", replyToId=card_id)
-            body["from"] = {"id": f"29:1clicker-{n:03d}", "name": f"Clicker {n}", "aadObjectId": f"c11c-{n:03d}"}
-            body["value"]["action"] = {
-                "type": "Action.Execute",
-                "title": "Happened again",
-                "verb": Action.HAPPENED_AGAIN.value,
-                "data": {"tally_action": Action.HAPPENED_AGAIN.value, "tally_value": "1"},
-            }
-            async with session.post(teams.url("/api/messages"), json=body) as resp:
-                return resp.status, await resp.text()
-
-        answers = await asyncio.gather(*(again(n) for n in range(PRESSES)))
-    await teams.settle()
-
-    assert [status for status, _ in answers] == [200] * PRESSES, {s for s, _ in answers}
-    assert teams.count("select sum(count) from occurrence") == 1 + PRESSES
-    assert teams.count("select count(distinct reporter_id) from occurrence") == 1 + PRESSES
-    assert SORRY not in "".join(body for _, body in answers)
-    assert_log_clean(every_log_record)
-    updates = fake.of("update")
-    assert updates and all(u.activity_id == card_id for u in updates)
-    assert_card_ends_on(teams, times_shown(card_text(updates[-1].card)), 1 + PRESSES)
-    report("teams-happened-again", presses=PRESSES, answered_200=len(answers), stored=PRESSES, lost=0, fivexx=0)
