@@ -17,6 +17,7 @@ import pytest
 
 from bot.errors import SORRY, UNAVAILABLE
 from bot.ids import Action
+from tests.e2e.test_ideas_slack import votes_shown
 from tests.e2e.test_ideas_teams import THREAD, facts, vote_invoke
 from tests.e2e.test_ideas_teams import install_and_propose_in_channel as propose_in_teams
 
@@ -130,6 +131,9 @@ async def test_two_hundred_people_voting_at_once_give_exactly_two_hundred_votes(
     assert tally.count("select count(*) from audit_event where action = 'idea.vote'") == PRESSES
     assert sorted(private_notes(tally)) == ["Your vote for I1 counted."] * PRESSES, set(private_notes(tally))
     assert_log_clean(every_log_record)
+    updates = tally.fake.called("chat.update")
+    assert updates and all(u.args["ts"] == CARD_TS for u in updates)
+    assert votes_shown(updates[-1].args["blocks"]) == PRESSES  # votes lock their idea: the card ends right
 
 
 async def test_two_hundred_teams_votes_at_once_give_exactly_two_hundred_votes(teams, every_log_record):
