@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.replies import Reply, ReplyKind
+from storage.ports import Unavailable
 
 log = logging.getLogger("tally.errors")
 
@@ -43,11 +44,19 @@ SORRY = (
     "Please try again in a minute; if it keeps happening, tell whoever runs Tally."
 )
 
+UNAVAILABLE = (
+    "Sorry, Tally couldn't save that: its database isn't answering just now, so nothing was stored. "
+    "Please try again in a minute."
+)
+
 
 def reply_for_error(exc: BaseException, context: str = "") -> Reply:
     """Known errors become a friendly message; anything else is logged and answered politely."""
     if isinstance(exc, TallyError):
         text = exc.message if not exc.how else f"{exc.message}\n{exc.how}"
         return Reply(text=text, kind=ReplyKind.ERROR)
+    if isinstance(exc, Unavailable):  # one line each: an outage must not fill the log with tracebacks
+        log.warning("the database is unavailable while handling %s: %s", context or "a command", exc)
+        return Reply(text=UNAVAILABLE, kind=ReplyKind.ERROR)
     log.exception("unhandled error while handling %s", context or "a command", exc_info=exc)
     return Reply(text=SORRY, kind=ReplyKind.ERROR)

@@ -10,11 +10,12 @@ Which one a connection gets is the execution option WRITE_OPTION, read by the "b
 from __future__ import annotations
 
 import time
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import Pool, StaticPool
 from sqlmodel import create_engine
 
 DEFAULT_DATABASE_URL = "sqlite:///./tally.db"
@@ -24,7 +25,9 @@ WRITE_OPTION = "tally_write"
 # Execution option: False on a connection whose transaction must begin at once or not at all (SQLite: a writer
 # that finds the lock taken fails straight away with "database is locked" instead of waiting).
 WAIT_OPTION = "tally_wait"
-BUSY_TIMEOUT_MS = 30_000
+BUSY_TIMEOUT_MS = 30_000  # the default; a SQLite URL's own `?timeout=SECONDS` (the driver's parameter) sets it
+# /healthz on SQLite, once writes have been failing, asks whether one could begin: it waits at most this long.
+HEALTH_WAIT_MS = 2_000
 SQLITE_CACHE_KIB = 512
 
 
@@ -42,14 +45,15 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, echo: bool = False) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         memory = parsed.database in (None, "", ":memory:")
+        busy_ms = busy_timeout_ms(parsed.query.get("timeout"))
         engine = create_engine(
-            url,
+            parsed.difference_update_query(["timeout"]),
             echo=echo,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": busy_ms / 1000},
             poolclass=StaticPool if memory else None,
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "connect", _sqlite_pragmas(busy_ms))
+        event.listen(engine, "begin", _sqlite_begin(busy_ms))
         return engine
     engine = create_engine(url, echo=echo, pool_size=10, max_overflow=10, connect_args=POSTGRES_CONNECT_ARGS)
     event.listen(engine, "checkout", _ping_if_idle(engine.dialect))
@@ -92,38 +96,62 @@ POSTGRES_CONNECT_ARGS = {
 }
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-    # pysqlite's own transaction handling breaks SAVEPOINTs: let SQLAlchemy emit BEGIN itself.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    # Each pooled connection keeps its own page cache (2 MB by default) and a server holds several: the reads that
-    # matter are indexed, and the operating system caches the file for all of them, so a small one each keeps a
-    # server's memory flat as the database grows.
-    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-    cursor.close()
-
-
-def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
-    """IMMEDIATE takes the write lock up front, so concurrent writers wait instead of failing;
-    a reading connection begins deferred and never takes it. Run on the driver's connection: SQLAlchemy's
-    execution machinery cost more than the BEGIN."""
-    statement = "BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION, True) else "BEGIN"
-    raw = conn.connection.dbapi_connection
+def busy_timeout_ms(seconds: str | tuple[str, ...] | None) -> int:
+    """How long a SQLite writer waits for another process's write lock: the URL's `timeout`, else 30 s."""
+    if isinstance(seconds, tuple):
+        seconds = seconds[-1] if seconds else None
+    if not seconds:
+        return BUSY_TIMEOUT_MS
     try:
-        if waits(conn):
-            raw.execute(statement)
-            return
-        raw.execute("PRAGMA busy_timeout=0")
+        return max(0, round(float(seconds) * 1000))
+    except ValueError as exc:
+        raise ValueError(f"a SQLite URL's timeout is in seconds, like ?timeout=5, not {seconds!r}") from exc
+
+
+def _sqlite_pragmas(busy_ms: int):  # type: ignore[no-untyped-def]
+    def connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        # pysqlite's own transaction handling breaks SAVEPOINTs: let SQLAlchemy emit BEGIN itself.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        # Each pooled connection keeps its own page cache (2 MB by default) and a server holds several: the reads
+        # that matter are indexed, and the operating system caches the file for all of them, so a small one each
+        # keeps a server's memory flat as the database grows.
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+        cursor.close()
+
+    return connect
+
+
+def _sqlite_begin(busy_ms: int):  # type: ignore[no-untyped-def]
+    def begin(conn) -> None:  # type: ignore[no-untyped-def]
+        """IMMEDIATE takes the write lock up front, so concurrent writers wait instead of failing;
+        a reading connection begins deferred and never takes it. Run on the driver's connection: SQLAlchemy's
+        execution machinery cost more than the BEGIN."""
+        statement = "BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION, True) else "BEGIN"
+        raw = conn.connection.dbapi_connection
         try:
-            raw.execute(statement)
-        finally:
-            raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    except conn.dialect.loaded_dbapi.Error as exc:
-        raise DBAPIError.instance(statement, None, exc, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect) from exc
+            if waits(conn):
+                raw.execute(statement)
+                return
+            _begin_within(raw, statement, 0, busy_ms)
+        except conn.dialect.loaded_dbapi.Error as exc:
+            error = conn.dialect.loaded_dbapi.Error
+            raise DBAPIError.instance(statement, None, exc, error, dialect=conn.dialect) from exc
+
+    return begin
+
+
+def _begin_within(raw, statement: str, wait_ms: int, busy_ms: int) -> None:  # type: ignore[no-untyped-def]
+    """BEGIN, waiting at most `wait_ms` for the lock, then the connection's usual wait again."""
+    raw.execute(f"PRAGMA busy_timeout={wait_ms}")
+    try:
+        raw.execute(statement)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={busy_ms}")
 
 
 def reading(engine: Engine) -> Engine:
@@ -149,11 +177,42 @@ def waits(engine: Engine | Connection) -> bool:
     return bool(engine.get_execution_options().get(WAIT_OPTION, True))
 
 
+# Engines (by their pool, which reading() and without_waiting() share) whose units of work have been failing for
+# the database: gone, or, on SQLite, held by another process for longer than the busy timeout.
+_failing: WeakKeyDictionary[Pool, float] = WeakKeyDictionary()
+
+
+def failing(engine: Engine) -> None:
+    """A unit of work failed for the database itself: /healthz checks more closely until one works again."""
+    _failing[engine.pool] = time.monotonic()
+
+
+def working(engine: Engine) -> None:
+    """A unit of work committed: whatever failed before works again (a dictionary lookup while nothing failed)."""
+    if _failing:
+        _failing.pop(engine.pool, None)
+
+
 def ping(engine: Engine) -> bool:
-    """True when the database answers a trivial query; never takes (or waits for) the write lock."""
+    """True when the database answers a trivial query; never takes (or waits for) the write lock while all is well.
+    Once units of work have been failing, on SQLite (whose database can't vanish under an open file, but can be held
+    by another process: a long import, someone's `sqlite3` shell mid-transaction) it is true only when a write could
+    begin within HEALTH_WAIT_MS; it takes the write lock for a moment and lets it go at once."""
     try:
         with reading(engine).connect() as conn:
             conn.execute(text("SELECT 1"))
+        if engine.pool in _failing:
+            if engine.dialect.name == "sqlite":
+                _sqlite_could_write(engine)
+            working(engine)
         return True
     except Exception:  # noqa: BLE001 - any failure means 'not healthy'
         return False
+
+
+def _sqlite_could_write(engine: Engine) -> None:
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        busy_ms = int(raw.execute("PRAGMA busy_timeout").fetchone()[0])
+        _begin_within(raw, "BEGIN IMMEDIATE", min(busy_ms, HEALTH_WAIT_MS), busy_ms)
+        raw.execute("ROLLBACK")

@@ -40,6 +40,11 @@ class Busy(Exception):
     """Another writer holds the database just now: a unit of work told not to wait gives up before it begins."""
 
 
+class Unavailable(Exception):
+    """The database could not be reached, or stayed locked by another process past the wait: nothing was stored,
+    and the same request may well work in a minute."""
+
+
 class WorkspaceRepository(abc.ABC):
     @abc.abstractmethod
     def get_or_create(self, platform: Platform, external_id: str, defaults: WorkspaceDefaults) -> Workspace: ...

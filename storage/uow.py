@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.pool import StaticPool
 
 from storage import ports
@@ -13,7 +13,7 @@ from storage.business_case_repository import SqlBusinessCase
 from storage.db import Db
 from storage.delivery_repository import SqlDeliveries
 from storage.digest_repository import SqlDigestFacts
-from storage.engine import reading, waits, without_waiting
+from storage.engine import failing, reading, waits, without_waiting, working
 from storage.export_repository import SqlExportFacts
 from storage.forum_repository import SqlForums
 from storage.idea_repository import SqlDemand, SqlIdeas, SqlReviewReminders
@@ -60,7 +60,12 @@ class SqlUnitOfWork(ports.UnitOfWork):
             self._let_writers_go()
             if not self.wait and "locked" in str(exc.orig):
                 raise ports.Busy("another process is writing") from exc
-            raise
+            failing(self.engine)
+            raise ports.Unavailable(_why(exc)) from exc
+        except InterfaceError as exc:
+            self._let_writers_go()
+            failing(self.engine)
+            raise ports.Unavailable(_why(exc)) from exc
         except BaseException:
             self._let_writers_go()
             raise
@@ -82,14 +87,20 @@ class SqlUnitOfWork(ports.UnitOfWork):
         self.slack_installations = SqlSlackInstallations(self.session, self.cipher)
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, _type: object, error: BaseException | None, _tb: object) -> None:
         assert self.session is not None
         try:
             self.rollback()
+        except DBAPIError:
+            if error is None:
+                raise
         finally:
             self.session.close()
             self.session = None
             self._let_writers_go()
+        if _database_gone(error):
+            failing(self.engine)
+            raise ports.Unavailable(_why(error)) from error
 
     def _let_writers_go(self) -> None:
         if self.writers is not None:
@@ -98,12 +109,26 @@ class SqlUnitOfWork(ports.UnitOfWork):
     def commit(self) -> None:
         assert self.session is not None
         self.session.commit()
+        working(self.engine)
         self._events_committed()
 
     def rollback(self) -> None:
         if self.session is not None:
             self.session.rollback()
         self._events_rolled_back()
+
+
+def _database_gone(error: BaseException | None) -> bool:
+    """The database itself failed (unreachable, dropped, or locked past the wait), not what was asked of it."""
+    if isinstance(error, OperationalError | InterfaceError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def _why(error: BaseException) -> str:
+    """The driver's first line: no SQL, no parameters (they can hold what someone typed)."""
+    orig = getattr(error, "orig", None) or error
+    return (str(orig).strip().splitlines() or [type(orig).__name__])[0][:200]
 
 
 class SqlUnitOfWorkFactory:

@@ -24,7 +24,7 @@ from bot.replies import Reply, ReplyKind, Target
 
 from . import blocks, modals, translate
 from .ids import CallbackId, SlashCommand
-from .outbox import Outbox, Where, ephemeral
+from .outbox import SLOW_CARD, Outbox, Where, ephemeral
 
 log = logging.getLogger("tally.slack")
 BOLT_APP_NAME = "slack_bolt.tally"
@@ -166,9 +166,15 @@ def register(app: AsyncApp, adapter: SlackAdapter) -> None:
             conversation=where.channel_id,
         )
         outcome = await core.handle(typed, asks(client, context, where.channel_id))
+        posted = await outbox.post_first(outcome, where)
         answer = next((r for r in outcome.replies if r.to is Target.PRIVATE and r.file is None), None)
-        await ack(**ephemeral(answer)) if answer is not None else await ack()
-        outbox.deliver(outcome, where, answered=answer)
+        if answer is not None:
+            await ack(**ephemeral(answer))
+        elif not posted.in_time:
+            await ack(response_type="ephemeral", text=SLOW_CARD)
+        else:
+            await ack()
+        outbox.deliver(outcome, where, answered=answer, posted=posted)
 
     async def on_submitted(ack, body, client, context, view, form_id: FormId) -> None:  # type: ignore[no-untyped-def]
         where = Where.of_view(view, client, context.user_id or "")
@@ -191,8 +197,9 @@ def register(app: AsyncApp, adapter: SlackAdapter) -> None:
             field = error_field(form_id, error, values)
             await ack(response_action="errors", errors={field: blocks.shorten(error.text, FORM_ERROR_LIMIT)})
             return
+        posted = await outbox.post_first(outcome, where)
         await ack()
-        outbox.deliver(outcome, where)
+        outbox.deliver(outcome, where, posted=posted)
 
     async def on_capture_submitted(ack, body, client, context, view) -> None:  # type: ignore[no-untyped-def]
         await on_submitted(ack, body, client, context, view, FormId.CAPTURE)
@@ -211,8 +218,9 @@ def register(app: AsyncApp, adapter: SlackAdapter) -> None:
             conversation=where.channel_id,
         )
         outcome = await core.handle(pressed, asks(client, context, where.channel_id))
+        posted = await outbox.post_first(outcome, where)
         await ack()
-        outbox.deliver(outcome, where)
+        outbox.deliver(outcome, where, posted=posted)
 
     async def on_log_message(ack, body, client, context, shortcut) -> None:  # type: ignore[no-untyped-def]
         where = Where.of_shortcut(shortcut, client, context.user_id or "")

@@ -22,11 +22,18 @@ from . import blocks, modals, translate
 
 log = logging.getLogger("tally.slack")
 NEWEST_KEPT = 10_000  # messages whose newest committed answer is remembered (a vote's card: a few bytes each)
+# How long a request's answer waits for its cards to be posted: inside Slack's 3 seconds, with the core's own
+# questions (at most 1.5 s) before it.
+CARDS_WAIT = 1.0
 
 COULD_NOT_SEND = "Sorry, Slack didn't accept Tally's answer ({error}). Please try again in a minute."
 CANT_SEND_FILE = (
     "Tally couldn't send you the file: its Slack app was installed without the im:write or files:write "
     "permission. Ask a Slack admin to reinstall Tally, then try again."
+)
+SLOW_CARD = (
+    "Stored. Slack is slow to take its card just now: it will appear here in a moment, "
+    "or Tally will tell you if it can't."
 )
 CANT_POST_CARD = (
     "Your report is stored, but Tally isn't in this channel, so its card couldn't be posted here. "
@@ -89,6 +96,14 @@ class Where:
         return cls(client, user_id, channel, shortcut.get("response_url") or "", shortcut.get("trigger_id") or "")
 
 
+@dataclass(frozen=True)
+class Posted:
+    """The cards posted before the answer, and whether they were all through by the time it went."""
+
+    cards: tuple[Reply, ...] = ()
+    in_time: bool = True
+
+
 class Outbox:
     def __init__(self, session: aiohttp.ClientSession, background: Background) -> None:
         self.session = session
@@ -98,9 +113,24 @@ class Outbox:
         self._newest: OrderedDict[tuple[str, str], int] = OrderedDict()
         self._updating: dict[tuple[str, str], asyncio.Lock] = {}
 
-    def deliver(self, outcome: Outcome, where: Where, answered: Reply | None = None) -> None:
-        """Send every reply but the one already given in Slack's answer, in order, after the answer."""
-        replies = [r for r in outcome.replies if r is not answered]
+    async def post_first(self, outcome: Outcome, where: Where) -> Posted:
+        """Cards for the conversation go before Slack gets its answer, so a 200 means the card is in the channel,
+        or its reporter has been told privately why not: a crash after the answer loses no card that was promised.
+        One that Slack is slow to take carries on in the background after CARDS_WAIT."""
+        cards = tuple(r for r in outcome.replies if r.to is Target.CONVERSATION and where.channel_id)
+        if not cards:
+            return Posted()
+        task = self.background.spawn(self._send_all(list(cards), where), "slack cards")
+        done, _ = await asyncio.wait({task}, timeout=CARDS_WAIT)
+        return Posted(cards, in_time=bool(done))
+
+    def deliver(
+        self, outcome: Outcome, where: Where, answered: Reply | None = None, posted: Posted | None = None
+    ) -> None:
+        """Send every reply but the one already given in Slack's answer and the cards `post_first` took, in order,
+        after the answer."""
+        taken = (answered, *(posted.cards if posted else ()))
+        replies = [r for r in outcome.replies if all(r is not t for t in taken)]
         if not replies:
             return
         stamp = 0
