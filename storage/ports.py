@@ -118,6 +118,11 @@ class ProblemRepository(abc.ABC):
         """Newest first."""
 
     @abc.abstractmethod
+    def lock(self, workspace_id: int, problem_id: int) -> None:
+        """Hold the problem until this unit of work ends: repeats of one problem then happen one after another,
+        so each reads every earlier one's tally and the card's total is never behind."""
+
+    @abc.abstractmethod
     def open_in_area(self, workspace_id: int, area_id: int | None, limit: int = 500) -> OpenProblems:
         """Open or investigating problems whose area is exactly `area_id` (no area when None), newest
         first: the candidates a new report may duplicate."""

@@ -263,6 +263,10 @@ class SqlProblems(ports.ProblemRepository):
         rows = self.session.execute(query.order_by(p.number.desc()).limit(limit))
         return [_problem(r) for r in rows]
 
+    def lock(self, workspace_id: int, problem_id: int) -> None:
+        if self.session.get_bind().dialect.name == "postgresql":  # SQLite's writers already go one at a time
+            self.session.execute(sql.LOCK_PROBLEM, {"ws": workspace_id, "id": problem_id})
+
     def open_in_area(self, workspace_id: int, area_id: int | None, limit: int = 500) -> OpenProblems:
         """Kept between units of work and checked against the database each time (storage/open_problems.py)."""
         return self.open_problems.read(self.session, workspace_id, area_id, limit)

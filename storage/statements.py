@@ -58,6 +58,9 @@ PROBLEM_BY_NUMBER = Prepared(
     select(*PROBLEM_COLUMNS).where(P.c.workspace_id == bindparam("ws"), P.c.number == bindparam("number"))
 )
 PROBLEM_FIELDS = tuple(c.name for c in P.c if c.name != "id")
+LOCK_PROBLEM = Prepared(
+    select(P.c.id).where(P.c.id == bindparam("id"), P.c.workspace_id == bindparam("ws")).with_for_update()
+)
 INSERT_PROBLEM = Prepared(insert(P).values({name: bindparam(name) for name in PROBLEM_FIELDS}).returning(P.c.id))
 
 _OPEN = P.c.status.in_([literal("open"), literal("investigating")])  # bound values: SQL fixed, so preparable

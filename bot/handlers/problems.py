@@ -120,6 +120,7 @@ def log_occurrence(cmd: c.LogOccurrence, ctx: Context, to: Target = Target.PRIVA
     problem = follow_merges(ctx, ws, asked)
     day = resolve_date(ctx, ws, cmd.when)
     assert problem.id is not None
+    ctx.uow.problems.lock(ws.id, problem.id)  # concurrent repeats: the card shows every earlier one's
     occurrence = Occurrence(
         workspace_id=ws.id,
         problem_id=problem.id,

@@ -72,12 +72,6 @@ def times_shown(blocks: list[dict]) -> int:
 
 def assert_card_ends_on(running, shown: int, total: int) -> None:  # type: ignore[no-untyped-def]
     """The card in the channel ends on the true total: the newest committed answer wins (adapters' outboxes)."""
-    if shown != total and running.engine.dialect.name == "postgresql":
-        pytest.xfail(
-            f"FINDING: on PostgreSQL the card ends on {shown}, not {total}: concurrent repeats of one problem "
-            "read its total before each other's commits (log_occurrence takes no lock on the problem row, as "
-            "votes do on the idea's), so the last commit can carry a stale total"
-        )
     assert shown == total
 
 

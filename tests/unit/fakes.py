@@ -173,6 +173,9 @@ class FakeProblems(ports.ProblemRepository):
         ]
         return sorted(found, key=lambda p: -p.number)[:limit]
 
+    def lock(self, workspace_id: int, problem_id: int) -> None:
+        """One unit of work at a time already, in memory."""
+
     def open_in_area(self, workspace_id: int, area_id: int | None, limit: int = 500) -> OpenProblems:
         found = [
             copy.copy(p)
