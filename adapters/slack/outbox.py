@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +13,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from adapters.newest import NewestOnly
 from bot.core import Outcome
 from bot.replies import Reply, Target
 from bot.tasks import Background
@@ -21,7 +21,6 @@ from bot.tasks import Background
 from . import blocks, modals, translate
 
 log = logging.getLogger("tally.slack")
-NEWEST_KEPT = 10_000  # messages whose newest committed answer is remembered (a vote's card: a few bytes each)
 # How long a request's answer waits for its cards to be posted: inside Slack's 3 seconds, with the core's own
 # questions (at most 1.5 s) before it.
 CARDS_WAIT = 1.0
@@ -108,10 +107,7 @@ class Outbox:
     def __init__(self, session: aiohttp.ClientSession, background: Background) -> None:
         self.session = session
         self.background = background
-        # Cards replaced in place (a vote): the newest answer per message wins, whatever order the posts finish in.
-        # Kept after the update is sent: an older answer can still come back later from another worker thread.
-        self._newest: OrderedDict[tuple[str, str], int] = OrderedDict()
-        self._updating: dict[tuple[str, str], asyncio.Lock] = {}
+        self.newest = NewestOnly()  # cards replaced in place (a vote): the newest committed answer wins
 
     async def post_first(self, outcome: Outcome, where: Where) -> Posted:
         """Cards for the conversation go before Slack gets its answer, so a 200 means the card is in the channel,
@@ -138,12 +134,7 @@ class Outbox:
             # In the order the changes were committed, whatever order the answers come back in (a read that
             # replaces a message changed nothing, and is sent as it comes).
             stamp = outcome.sequence
-            if stamp:
-                key = (where.channel_id, where.message_ts)
-                self._newest[key] = max(stamp, self._newest.get(key, 0))
-                self._newest.move_to_end(key)
-                while len(self._newest) > NEWEST_KEPT:
-                    self._newest.popitem(last=False)
+            self.newest.note((where.channel_id, where.message_ts), stamp)
         self.background.spawn(self._send_all(replies, where, stamp), "slack replies")
 
     def publish_home(self, client: AsyncWebClient, user_id: str, reply: Reply) -> None:
@@ -219,17 +210,7 @@ class Outbox:
                 await self.respond(where.response_url, {"response_type": "in_channel", **message(reply)})
 
     async def replace(self, reply: Reply, where: Where, stamp: int = 0) -> None:
-        if stamp:
-            key = (where.channel_id, where.message_ts)
-            lock = self._updating.setdefault(key, asyncio.Lock())
-            async with lock:  # one update of a message at a time, and none older than one already sent
-                if self._newest.get(key, stamp) > stamp:
-                    return
-                await self._replace(reply, where)
-            if not lock.locked():
-                self._updating.pop(key, None)
-            return
-        await self._replace(reply, where)
+        await self.newest.send((where.channel_id, where.message_ts), stamp, lambda: self._replace(reply, where))
 
     async def _replace(self, reply: Reply, where: Where) -> None:
         if where.message_ts and not where.on_ephemeral:

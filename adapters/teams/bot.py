@@ -17,6 +17,7 @@ from botbuilder.schema.teams import (
     TaskModuleTaskInfo,
 )
 
+from adapters.newest import NewestOnly
 from bot import inputs
 from bot.core import Core, Outcome
 from bot.errors import reply_for_error
@@ -124,6 +125,7 @@ class TallyTeamsBot(ActivityHandler):
         self.conversations = conversations
         self.outbox: TeamsOutbox | None = None
         self._remembered: dict[tuple[str, str], dict[str, Any]] = {}  # (tenant, conversation) -> reference stored
+        self.newest = NewestOnly()  # a card everyone sees, replaced in place: the newest committed change wins
 
     def connect(self, outbox: TeamsOutbox) -> None:
         self.outbox = outbox
@@ -257,12 +259,16 @@ class TallyTeamsBot(ActivityHandler):
         if in_place is not None:
             message = None
         rest = [r for r in outcome.replies if r is not in_place and r is not message]
+        shared = (turn.here, turn.activity.reply_to_id)
+        self.newest.note(shared, outcome.sequence)  # as it arrives: answers come back from threads in any order
         await self.deliver(turn, Outcome(tuple(rest)))
         if in_place is not None:
             card = card_for(in_place)
             if in_place.kind is ReplyKind.CARD and not turn.personal and turn.activity.reply_to_id:
-                try:  # everyone else's copy; the person who pressed gets theirs in the answer below
-                    await self.update(turn_context, card, turn.activity.reply_to_id)
+                try:  # everyone else's copy, newest change only; the person who pressed gets theirs below
+                    await self.newest.send(
+                        shared, outcome.sequence, lambda: self.update(turn_context, card, turn.activity.reply_to_id)
+                    )
                 except Exception as exc:  # noqa: BLE001 - what was stored stays stored; the answer still goes
                     log.warning("could not update the card for everyone in the conversation (%s)", type(exc).__name__)
             return invoke_ok(AdaptiveCardInvokeResponse(status_code=200, type=ADAPTIVE_CARD, value=card))
@@ -376,6 +382,7 @@ def as_replacement(outcome: Outcome, submitted: dict[str, Any]) -> Outcome:
     return Outcome(
         tuple(replace(r, to=Target.REPLACE) if r.to in swapped else r for r in outcome.replies),
         outcome.redelivered,
+        outcome.sequence,
     )
 
 
