@@ -7,7 +7,7 @@ import logging
 from collections import Counter
 from typing import Any
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from adapters.slack import modals
@@ -139,3 +139,16 @@ _SCHEMA_CHECKED: set[tuple] = set()
 
 TRIED: Counter[str] = Counter()  # examples per family, for RELIABILITY.md
 ERRORS: Counter[str] = Counter()  # of which answered with an error (bad input, not found, ...)
+
+
+def drawn(strategy: st.SearchStrategy[Any], n: int) -> list[Any]:
+    """n examples of a strategy, the same on every run: for tests that send them over HTTP from an event loop."""
+    found: list[Any] = []
+
+    @settings(FUZZ, max_examples=n, phases=[Phase.generate])
+    @given(strategy)
+    def collect(value: Any) -> None:
+        found.append(value)
+
+    collect()
+    return found[:n]
