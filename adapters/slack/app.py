@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -196,12 +197,13 @@ def register(app: AsyncApp, adapter: SlackAdapter) -> None:
 
     async def on_button(ack, body, client, context, action) -> None:  # type: ignore[no-untyped-def]
         where = Where.of_action(body, client, context.user_id or "")
+        action_id, value = translate.button(action)
         pressed = inputs.Pressed(
             translate.workspace_ref(context),
             translate.actor(context),
             f"trigger:{body.get('trigger_id')}",
-            action=action.get("action_id") or "",
-            value=action.get("value") or "",
+            action=action_id,
+            value=value,
             conversation=where.channel_id,
         )
         outcome = await core.handle(pressed, asks(client, context, where.channel_id))
@@ -237,6 +239,9 @@ def register(app: AsyncApp, adapter: SlackAdapter) -> None:
     app.view(CallbackId.IDEA_MODAL.value)(on_idea_submitted)
     for button in Action:
         app.action(button.value)(on_button)
+    # Any other button (one an older version of Tally put on a card): answered 200, and the core says what to do,
+    # rather than Bolt's 404, which Slack shows as a failure.
+    app.action(re.compile(".*"))(on_button)
     app.shortcut(CallbackId.LOG_MESSAGE_SHORTCUT.value)(on_log_message)
     app.event("app_home_opened")(on_home_opened)
     if app.oauth_flow is None:  # one workspace (SLACK_BOT_TOKEN): nothing stored to delete

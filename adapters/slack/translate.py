@@ -53,34 +53,62 @@ def message_text(message: dict[str, Any]) -> str:
     return html.unescape(_MARKUP.sub(_unmark, message.get("text") or ""))
 
 
+def _mapping(value: object) -> dict[str, Any]:
+    """A part of a payload that should be an object: anything else (a list, a string, null) is read as empty."""
+    return value if isinstance(value, dict) else {}
+
+
+def _state(view: dict[str, Any]) -> dict[str, Any]:
+    return _mapping(_mapping(view.get("state")).get("values"))
+
+
 def view_delivery_id(body: dict[str, Any], view: dict[str, Any]) -> str:
     """The same for Slack's retry of a submission (the same request again); each submission of the form, even
     with the same answers after putting something right, has a trigger_id of its own."""
     if body.get("trigger_id"):
         return f"view:{view.get('id')}:{body['trigger_id']}"
-    state = json.dumps((view.get("state") or {}).get("values") or {}, sort_keys=True)
+    state = json.dumps(_state(view), sort_keys=True, default=str)
     return f"view:{view.get('id')}:{hashlib.sha256(state.encode()).hexdigest()[:16]}"
+
+
+def _text(value: object) -> str:
+    """What Slack sends as text is a string: anything else was never typed into the form, so it counts as empty."""
+    return value if isinstance(value, str) else ""
+
+
+def _chosen(options: object) -> list[str]:
+    return (
+        [o["value"] for o in options if isinstance(o, dict) and isinstance(o.get("value"), str)]
+        if isinstance(options, list)
+        else []
+    )
 
 
 def form_values(view: dict[str, Any], fields: type[FormField] | type[IdeaField] = FormField) -> dict[Any, object]:
     """view.state.values -> {field id: str | list[str]}, whatever element each field uses; `fields` are the
-    form's own ids (the capture form's FormField, the idea form's IdeaField)."""
+    form's own ids (the capture form's FormField, the idea form's IdeaField). Blocks of another shape, and values
+    that aren't text, are left out: the form then says what is missing, rather than Tally failing on them."""
     values: dict[Any, object] = {}
-    for block_id, actions in (view.get("state") or {}).get("values", {}).items():
+    for block_id, actions in _state(view).items():
         try:
             field = fields(block_id)
         except ValueError:
             continue
-        for element in actions.values():
+        for element in _mapping(actions).values():
+            element = _mapping(element)
             kind = element.get("type")
             if kind == "checkboxes":
-                values[field] = [o["value"] for o in element.get("selected_options") or ()]
+                values[field] = _chosen(element.get("selected_options"))
             elif kind == "static_select":
-                option = element.get("selected_option")
-                values[field] = option["value"] if option else ""
+                values[field] = _text(_mapping(element.get("selected_option")).get("value"))
             else:
-                values[field] = element.get("value") or ""
+                values[field] = _text(element.get("value"))
     return values
+
+
+def button(action: dict[str, Any]) -> tuple[str, str]:
+    """A pressed button's action id and value; one that isn't text (Slack's buttons carry text) is read as none."""
+    return _text(action.get("action_id")), _text(action.get("value"))
 
 
 def modal_metadata(channel_id: str | None, response_url: str | None) -> str:
@@ -90,7 +118,7 @@ def modal_metadata(channel_id: str | None, response_url: str | None) -> str:
 
 def read_metadata(view: dict[str, Any]) -> tuple[str, str]:
     try:
-        data = json.loads(view.get("private_metadata") or "{}")
+        data = _mapping(json.loads(_text(view.get("private_metadata")) or "{}"))
     except ValueError:
         data = {}
-    return data.get("channel") or "", data.get("response_url") or ""
+    return _text(data.get("channel")), _text(data.get("response_url"))

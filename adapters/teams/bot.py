@@ -151,9 +151,9 @@ class TallyTeamsBot(ActivityHandler):
         here = translate.conversation_id(activity)
         kind = activity.conversation.conversation_type if activity.conversation else None
         origin = str((data or {}).get(DataKey.ORIGIN.value) or "")
-        if not origin or not hmac.compare_digest(
-            str((data or {}).get(DataKey.ORIGIN_SEAL.value) or ""), self.seal(activity, origin)
-        ):
+        sealed = str((data or {}).get(DataKey.ORIGIN_SEAL.value) or "")
+        # As bytes: compare_digest refuses str with non-ASCII characters, which a forged card may carry.
+        if not origin or not hmac.compare_digest(sealed.encode(), self.seal(activity, origin).encode()):
             origin = here
         return Turn(turn_context, (kind or "personal") == "personal", origin)
 
@@ -283,7 +283,7 @@ class TallyTeamsBot(ActivityHandler):
         return invoke_ok(self.dialog(cards.form_card(form.form, for_dialog=True)))
 
     async def on_extension_submit(self, turn_context: TurnContext) -> InvokeResponse:
-        data = dict((turn_context.activity.value or {}).get("data") or {})
+        data = translate.extension_data(turn_context.activity)
         outcome = await self.core.handle(
             self.card_input(turn_context.activity, data), self.asks(self.turn(turn_context))
         )

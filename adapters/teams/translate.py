@@ -105,10 +105,17 @@ def mentions(activity: Activity) -> list[tuple[str, str]]:
 
 def card_action_data(activity: Activity) -> dict[str, Any]:
     """Action.Execute data (invoke), or Action.Submit data (a message whose value is the data)."""
-    value = activity.value or {}
+    value = activity.value
     if isinstance(value, dict) and isinstance(value.get("action"), dict):
-        return dict(value["action"].get("data") or {})
+        value = value["action"].get("data")
     return dict(value) if isinstance(value, dict) else {}
+
+
+def extension_data(activity: Activity) -> dict[str, Any]:
+    """The message extension's form, as its submitAction sends it (its inputs, under value.data)."""
+    value = activity.value
+    data = value.get("data") if isinstance(value, dict) else None
+    return dict(data) if isinstance(data, dict) else {}
 
 
 def form_values(data: dict[str, Any], fields: type[FormField] | type[IdeaField] = FormField) -> dict[Any, object]:

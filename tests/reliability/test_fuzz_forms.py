@@ -1,0 +1,286 @@
+"""Fuzzing form and button submissions (issue 11, item 3) through the real `tally serve` app over HTTP, on SQLite
+and PostgreSQL: Slack view_submission (the capture form and the idea form) and block_actions, Teams
+adaptiveCard/action invokes, Action.Submit messages and the message extension's form, with fields missing, of the
+wrong type (numbers, lists, null, nested objects), of 100 KB, unexpected, with unknown action ids, and naming
+problems and ideas that don't exist.
+
+Slack gets 200, with the form's errors shown on the form (response_action: errors) when they are about the form;
+Teams gets 200 and a polite answer. Never a 5xx, never an unhandled error in the log, and nothing half-stored:
+a form answered with errors stores nothing, and every problem and idea stored is whole.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections import Counter
+from typing import Any
+
+from hypothesis import strategies as st
+
+from bot.ids import Action, FormField, IdeaField
+from tests.e2e.conftest import teams_post
+from tests.e2e.fake_connector import activity
+from tests.limits import card_violations
+from tests.reliability.fuzzing import ErrorLog, drawn, hostile_text
+
+BIG = 100_000
+_scalar = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    hostile_text(long=1500),
+    st.sampled_from(["1", "#1", "I1", "999", "#999", "I999", "0", "-1", "cost", "anon", "fd", "", " "]),
+    st.sampled_from(["a" * BIG, "🙂" * (BIG // 4), "1" * BIG, "#1 " * (BIG // 3)]),
+)
+JSON = st.recursive(
+    _scalar,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+    max_leaves=6,
+)
+WELL_FORMED = {  # what each field holds when the form is filled in properly
+    FormField.ISSUE: "Letters not received",
+    FormField.AREA: "front-desk",
+    FormField.NEW_AREA: "Benefits appeals",
+    FormField.IMPACTS: ["cost", "quality"],
+    FormField.OCCURRENCES: "3",
+    FormField.EFFORT: "20m",
+    FormField.USERS: "2",
+    FormField.OPTIONS: ["fd"],
+    IdeaField.TEXT: "A second printer in reception",
+    IdeaField.FIXES: "#1",
+    IdeaField.OPTIONS: [],
+}
+UNKNOWN = ("", "tally_unknown", "problem_happened_again ", "PROBLEM_HAPPENED_AGAIN", "x" * 300, "💥")
+BUTTON_VALUES = st.one_of(
+    JSON,
+    st.sampled_from(["1", "2", "999", "I1", "I999", '{"report": {}, "match": 1}', '{"idea": {"anonymous": true}}']),
+)
+
+
+def element(field: str, value: Any, kind: str) -> dict[str, Any]:
+    """A Slack input element's state as Slack sends it (kind: the element type), whatever the value is."""
+    if kind == "checkboxes":
+        options = value if isinstance(value, list) else [value]
+        return {
+            "type": kind,
+            "selected_options": [{"text": {"type": "plain_text", "text": "x"}, "value": v} for v in options],
+        }
+    if kind == "static_select":
+        return {"type": kind, "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": value}}
+    return {"type": kind, "value": value}
+
+
+@st.composite
+def slack_state(draw: Any, fields: tuple[str, ...]) -> Any:
+    """view.state.values: each field well formed, missing, of the wrong type or shape, or junk; extra blocks too."""
+    values: dict[str, Any] = {}
+    for field in (*fields, *draw(st.lists(st.sampled_from(UNKNOWN), max_size=2))):
+        how = draw(st.sampled_from(["good", "good", "missing", "value", "value", "kind", "junk", "element junk"]))
+        good = WELL_FORMED.get(field, "x")
+        kind = "checkboxes" if isinstance(good, list) else ("static_select" if field == "area" else "plain_text_input")
+        if how == "good":
+            values[field] = {field: element(field, good, kind)}
+        elif how == "value":
+            values[field] = {field: element(field, draw(JSON), kind)}
+        elif how == "kind":
+            other = draw(st.sampled_from(["checkboxes", "static_select", "plain_text_input", "datepicker", None, 7]))
+            values[field] = {field: element(field, draw(st.one_of(st.just(good), JSON)), other)}
+        elif how == "junk":
+            values[field] = draw(JSON)
+        elif how == "element junk":
+            values[field] = {field: draw(JSON)}
+    return draw(st.sampled_from([values] * 8 + [draw(JSON)]))
+
+
+@st.composite
+def slack_submission(draw: Any, callback: str, fields: tuple[str, ...]) -> dict[str, Any]:
+    view: dict[str, Any] = {"id": "V0FUZZ", "type": "modal", "callback_id": callback}
+    view["state"] = draw(st.sampled_from(["keep"] * 6 + ["junk", "missing"]))
+    if view["state"] == "keep":
+        view["state"] = {"values": draw(slack_state(fields))}
+    elif view["state"] == "junk":
+        view["state"] = draw(JSON)
+    else:
+        del view["state"]
+    view["private_metadata"] = draw(
+        st.sampled_from(
+            ['{"channel": "C0FRONTDESK", "response_url": "{FAKE}/respond/modal"}'] * 4
+            + ["", "not json", "[1, 2]", '{"channel": 7, "response_url": null}', "null", '"text"', "{" * 3000]
+        )
+    )
+    extra = draw(st.dictionaries(st.sampled_from(["hash", "blocks", "app_id", "extra", "previous_view_id"]), JSON))
+    return {**extra, **view}
+
+
+MAX_BODY = 1024**2  # aiohttp's client_max_size: a bigger body is refused 413 before Tally reads it (not this test's)
+
+
+def too_big(body: Any) -> bool:
+    return len(json.dumps(body).encode()) > MAX_BODY * 0.95
+
+
+def fill(fake_url: str, value: Any) -> Any:
+    return json.loads(json.dumps(value).replace("{FAKE}", fake_url.rstrip("/")))
+
+
+async def stored_whole(running) -> None:  # type: ignore[no-untyped-def]
+    """Nothing half-stored: every problem has its first occurrence, every idea's problems exist."""
+    assert running.count("select count(*) from problem p where not exists "
+                         "(select 1 from occurrence o where o.problem_id = p.id)") == 0  # fmt: skip
+    assert running.count("select count(*) from idea_problem ip where not exists "
+                         "(select 1 from problem p where p.id = ip.problem_id)") == 0  # fmt: skip
+
+
+CAPTURE = ("tally_capture_problem", tuple(f.value for f in FormField))
+IDEA = ("tally_propose_idea", tuple(f.value for f in IdeaField))
+SLACK_VIEWS = 60  # per form
+SLACK_BUTTONS = 80
+
+
+async def test_slack_form_submissions_with_hostile_fields_get_200_or_errors_on_the_form(tally):
+    slack = tally.slack
+    await slack.slash("Printer jammed in reception #front-desk x2 10m")
+    statuses: Counter[str] = Counter()
+    with ErrorLog() as logged:
+        for callback, fields in (CAPTURE, IDEA):
+            for view in drawn(slack_submission(callback, fields), SLACK_VIEWS):
+                payload = {**slack.payload("view_submission"), "view": fill(slack.fake_url, view)}
+                before = tally.dump()
+                status, body = await slack.interact(payload)
+                if too_big(payload) and status == 413:
+                    statuses["over 1 MB: 413"] += 1
+                    continue
+                assert status == 200, (status, body[:300], json.dumps(view)[:600])
+                assert not (crashes := logged.take()), (crashes, json.dumps(view)[:600])
+                if body:
+                    answer = json.loads(body)
+                    assert answer.get("response_action") == "errors", answer
+                    assert answer["errors"] and all(k in fields for k in answer["errors"]), answer
+                    assert all(isinstance(v, str) and 0 < len(v) <= 2000 for v in answer["errors"].values())
+                    assert tally.dump() == before, "a form answered with errors, yet something was stored"
+                    statuses["errors on the form"] += 1
+                else:
+                    statuses["200, answered after"] += 1
+    await stored_whole(tally)
+    print(f"\nfuzz forms ({tally.engine.dialect.name}), Slack view_submission: {2 * SLACK_VIEWS}, {dict(statuses)}")
+
+
+@st.composite
+def slack_action(draw: Any) -> dict[str, Any]:
+    action: dict[str, Any] = {
+        "action_id": draw(st.sampled_from([a.value for a in Action] * 3 + list(UNKNOWN))),
+        "block_id": draw(st.sampled_from(["tally_actions", "x", ""])),
+        "type": draw(st.sampled_from(["button", "button", "static_select", "overflow", 3])),
+        "action_ts": "1700000100.000200",
+    }
+    if draw(st.booleans()) or True:
+        action["value"] = draw(BUTTON_VALUES)
+    for key in draw(st.lists(st.sampled_from(["value", "block_id", "type", "action_ts", "text"]), max_size=2)):
+        action[key] = draw(st.sampled_from([None, draw(JSON)]))
+    return action
+
+
+async def test_slack_button_presses_with_hostile_values_get_200(tally):
+    slack = tally.slack
+    await slack.slash("Printer jammed in reception #front-desk x2 10m")
+    statuses: Counter[int] = Counter()
+    with ErrorLog() as logged:
+        for action in drawn(slack_action(), SLACK_BUTTONS):
+            payload = copy.deepcopy(slack.payload("block_actions"))
+            payload["actions"] = [action]
+            calls, responses = len(tally.fake.calls), len(tally.fake.responses)
+            status, body = await slack.interact(payload)
+            statuses[status] += 1
+            if too_big(payload) and status == 413:
+                continue
+            assert status == 200, (status, body[:300], json.dumps(action)[:600])
+            assert not (crashes := logged.take()), (crashes, json.dumps(action)[:600])
+            answered = len(tally.fake.calls) > calls or len(tally.fake.responses) > responses
+            assert answered, f"nobody was told what happened to {json.dumps(action)[:300]}"
+    await stored_whole(tally)
+    print(
+        f"\nfuzz forms ({tally.engine.dialect.name}), Slack block_actions: {SLACK_BUTTONS}, statuses {dict(statuses)}"
+    )
+
+
+# --- Teams --------------------------------------------------------------------------------------------------------
+FORM_VERBS = ("tally_submit_form", "tally_submit_idea_form")
+TEAMS_INVOKES = 80
+TEAMS_SUBMITS = 40
+TEAMS_EXTENSION = 30
+
+
+@st.composite
+def card_data(draw: Any) -> Any:
+    """An action's data: Tally's own keys and the form's inputs, each well formed, missing, junk or huge."""
+    data: dict[str, Any] = {}
+    verb = draw(st.sampled_from([a.value for a in Action] + list(FORM_VERBS) * 3 + list(UNKNOWN)))
+    if draw(st.integers(0, 5)):
+        data["tally_action"] = verb if draw(st.integers(0, 4)) else draw(JSON)
+    if draw(st.booleans()):
+        data["tally_value"] = draw(BUTTON_VALUES)
+    for field, good in WELL_FORMED.items():
+        how = draw(st.sampled_from(["good", "good", "missing", "junk"]))
+        if how == "good":
+            data[field.value] = ",".join(good) if isinstance(good, list) else good
+        elif how == "junk":
+            data[field.value] = draw(JSON)
+    for key in draw(st.lists(st.sampled_from(["tally_origin", "tally_origin_seal", "extra", "msteams"]), max_size=2)):
+        data[key] = draw(JSON)
+    return draw(st.sampled_from([data] * 9 + [draw(JSON)]))
+
+
+async def test_teams_card_actions_with_hostile_data_get_a_polite_200(teams):
+    fake = teams.connector
+    await teams_post(teams, activity("message_personal", fake.service_url, text="problem Printer jammed x2", id="s1"))
+    kinds: Counter[str] = Counter()
+    with ErrorLog() as logged:
+        for n, data in enumerate(drawn(card_data(), TEAMS_INVOKES)):
+            body = activity("invoke_card_action", fake.service_url, id=f"f:fuzz-{n}")
+            if n % 2:
+                body["conversation"] = {"conversationType": "personal", "id": "a:1personal-chat-with-bob"}
+            verb = data.get("tally_action") if isinstance(data, dict) else None
+            body["value"] = {"action": {"type": "Action.Execute", "verb": verb, "data": data}, "trigger": "manual"}
+            if n % 7 == 3:
+                body["value"] = {"action": data} if n % 2 else data
+            status, text = await teams_post(teams, body)
+            if too_big(body) and status == 413:
+                kinds["over 1 MB: 413"] += 1
+                continue
+            assert status == 200, (status, text[:300], json.dumps(data)[:600])
+            assert not (crashes := logged.take()), (crashes, json.dumps(data)[:600])
+            answer = json.loads(text)
+            assert answer["statusCode"] == 200 and answer["value"], answer
+            if isinstance(answer["value"], dict):  # a card in place of the one acted on
+                assert not (problems := card_violations(answer["value"])), problems
+            kinds[answer["type"].rsplit(".", 1)[-1]] += 1
+    await stored_whole(teams)
+    print(f"\nfuzz forms ({teams.engine.dialect.name}), Teams adaptiveCard/action: {TEAMS_INVOKES}, {dict(kinds)}")
+
+
+async def test_teams_action_submits_and_extension_forms_with_hostile_data_get_a_polite_answer(teams):
+    fake = teams.connector
+    await teams_post(teams, activity("message_personal", fake.service_url, text="problem Printer jammed x2", id="s1"))
+    statuses: Counter[int] = Counter()
+    with ErrorLog() as logged:
+        for n, data in enumerate(drawn(card_data(), TEAMS_SUBMITS + TEAMS_EXTENSION)):
+            if n < TEAMS_SUBMITS:  # Action.Submit: a message whose value is the data
+                body = activity("message_personal", fake.service_url, id=f"fuzz-submit-{n}", text="", value=data)
+                body["replyToId"] = "1700000000999"
+            else:
+                body = activity("invoke_extension_submit", fake.service_url, id=f"f:fuzz-ext-{n}")
+                body["value"] = {**body["value"], "data": data} if n % 5 else data
+            sent = len(fake.sent)
+            status, text = await teams_post(teams, body)
+            statuses[status] += 1
+            if too_big(body) and status == 413:
+                continue
+            assert status in (200, 201), (status, text[:300], json.dumps(data)[:600])
+            assert not (crashes := logged.take()), (crashes, json.dumps(data)[:600])
+            if n < TEAMS_SUBMITS:
+                assert len(fake.sent) > sent, f"no answer to {json.dumps(data)[:300]}"
+    await stored_whole(teams)
+    total = TEAMS_SUBMITS + TEAMS_EXTENSION
+    print(f"\nfuzz forms ({teams.engine.dialect.name}), Teams Action.Submit + extension: {total}, {dict(statuses)}")
