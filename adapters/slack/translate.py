@@ -48,9 +48,9 @@ def _unmark(match: re.Match[str]) -> str:
     return f"{label} ({target})" if label and label != target else target
 
 
-def message_text(message: dict[str, Any]) -> str:
+def message_text(message: object) -> str:
     """A Slack message's text as a person reads it: markup for mentions, channels and links made plain."""
-    return html.unescape(_MARKUP.sub(_unmark, message.get("text") or ""))
+    return html.unescape(_MARKUP.sub(_unmark, _text(_mapping(message).get("text"))))
 
 
 def _mapping(value: object) -> dict[str, Any]:

@@ -72,35 +72,59 @@ def plain_text(text: str) -> str:
 def message_text(activity: Activity, people: dict[str, str] | None = None) -> str:
     """The text with '@Tally' taken out, so a channel message parses like a personal one; other people
     mentioned become <@their Entra object id>, as `people` (mention id -> object id) says."""
-    text = TurnContext.remove_recipient_mention(activity) if activity.entities else activity.text
+    text = activity.text if isinstance(activity.text, str) else ""
+    for shown in _own_mentions(activity):
+        text = text.replace(shown, " ")
     marks: dict[str, str] = {}
     for n, (member_id, shown) in enumerate(mentions(activity)):
-        if not shown or shown not in (text or ""):
+        if not shown or shown not in text:
             continue
         object_id = (people or {}).get(member_id)
         mark = f"TALLYMENTION{n}X"
-        text = (text or "").replace(shown, f" {mark} ", 1)
+        text = text.replace(shown, f" {mark} ", 1)
         # Someone Tally couldn't look up stays a name that no command takes for an id.
         marks[mark] = f"<@{object_id}>" if object_id else "@" + plain_text(shown).replace(" ", "\u00a0")
-    plain = plain_text(text or "")
+    plain = plain_text(text)
     for mark, person in marks.items():
         plain = plain.replace(mark, person)
     return plain
 
 
-def mentions(activity: Activity) -> list[tuple[str, str]]:
-    """(member id, the mention's text) for each person mentioned in a message, Tally itself left out."""
-    me = activity.recipient.id if activity.recipient else None
+def _entities(activity: Activity) -> list[dict[str, Any]]:
+    """The message's entities as plain dicts; msrest keeps what its model doesn't name (mentioned, text) apart."""
     found = []
     for entity in activity.entities or ():
         if isinstance(entity, dict):
-            data = entity
-        else:  # msrest keeps what its model doesn't name (mentioned, text) apart
-            data = {**(getattr(entity, "additional_properties", None) or {}), "type": getattr(entity, "type", None)}
-        member = data.get("mentioned") or {}
-        if data.get("type") == "mention" and member.get("id") and member.get("id") != me:
-            found.append((str(member["id"]), str(data.get("text") or "")))
+            found.append(entity)
+        else:
+            found.append(
+                {**(getattr(entity, "additional_properties", None) or {}), "type": getattr(entity, "type", None)}
+            )
     return found
+
+
+def _mentioned(data: dict[str, Any]) -> tuple[str, str] | None:
+    """A mention entity's member id and text, when it is a mention whose parts are what Teams sends."""
+    member = data.get("mentioned")
+    if data.get("type") != "mention" or not isinstance(member, dict) or not isinstance(member.get("id"), str):
+        return None
+    shown = data.get("text")
+    return member["id"], shown if isinstance(shown, str) else ""
+
+
+def _own_mentions(activity: Activity) -> list[str]:
+    """How Tally's own @mentions appear in the text (<at>Tally</at>). botbuilder's remove_recipient_mention
+    fails on a mention of another shape, and reads the name as a regular expression, so it isn't used."""
+    me = activity.recipient.id if activity.recipient else None
+    own = [m for m in map(_mentioned, _entities(activity)) if m is not None and me and m[0] == me]
+    return [shown for _, shown in own if shown]
+
+
+def mentions(activity: Activity) -> list[tuple[str, str]]:
+    """(member id, the mention's text) for each person mentioned in a message, Tally itself left out."""
+    me = activity.recipient.id if activity.recipient else None
+    found = [m for m in map(_mentioned, _entities(activity)) if m is not None]
+    return [(member, shown) for member, shown in found if member and member != me]
 
 
 def card_action_data(activity: Activity) -> dict[str, Any]:
@@ -136,7 +160,11 @@ def button(data: dict[str, Any]) -> tuple[str, str]:
     return str(data.get(DataKey.ACTION.value) or ""), str(data.get(DataKey.VALUE.value) or "")
 
 
-def message_payload_text(value: dict[str, Any]) -> str:
-    """The text of the message a message action was started from."""
-    body = ((value or {}).get("messagePayload") or {}).get("body") or {}
-    return plain_text(body.get("content") or "")
+def _mapping(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def message_payload_text(value: object) -> str:
+    """The text of the message a message action was started from ("" where it isn't text)."""
+    content = _mapping(_mapping(_mapping(value).get("messagePayload")).get("body")).get("content")
+    return plain_text(content) if isinstance(content, str) else ""

@@ -58,11 +58,22 @@ async def test_slash_commands_with_hostile_text_are_answered_within_slacks_limit
     )
 
 
+MENTIONED = (None, "", 7, [], {}, {"id": 7}, {"id": "29:1carol"}, {"id": ["x"], "name": {}}, {"name": "Tally"})
+
+
 def teams_message(fake, text: str, n: int) -> dict:  # type: ignore[no-untyped-def]
-    """A personal message, or, every third one, a channel message that @mentions Tally."""
+    """A personal message, or, every third one, a channel message that @mentions Tally; every fourth also
+    mentions someone else, with the mention's parts of any shape."""
     if n % 3:
-        return activity("message_personal", fake.service_url, text=text, id=f"fuzz-{n}")
-    return activity("message_channel", fake.service_url, text=f"<at>Tally</at> {text}", id=f"fuzz-{n}")
+        body = activity("message_personal", fake.service_url, text=text, id=f"fuzz-{n}")
+    else:
+        body = activity("message_channel", fake.service_url, text=f"<at>Tally</at> {text}", id=f"fuzz-{n}")
+    if n % 4 == 1:
+        shown = ("<at>Carol</at>", "", text[:20], None, 3)[n % 5]
+        mention = {"type": "mention", "text": shown, "mentioned": MENTIONED[n % len(MENTIONED)]}
+        body["entities"] = [*body.get("entities", []), mention]
+        body["text"] = f"{body['text']} <at>Carol</at>"
+    return body
 
 
 def is_error_card(card: dict) -> bool:
@@ -92,3 +103,16 @@ async def test_teams_messages_with_hostile_text_are_answered_and_an_error_stores
         f"\nfuzz commands over HTTP ({teams.engine.dialect.name}), Teams: {TEAMS_EXAMPLES} messages, "
         f"{errors} answered with an error card, statuses {dict(statuses)}"
     )
+
+
+async def test_only_the_mention_of_tally_is_taken_out_of_a_channel_message(teams):
+    """Found by the fuzz: botbuilder's remove_recipient_mention failed on mentions of another shape, read the
+    bot's name as a regular expression, and took the name out of the whole text, description included."""
+    fake = teams.connector
+    said = ("Tally card reader broken", "Parking permits portal blank for Tally users")
+    for n, (name, text) in enumerate(zip(["Tally", "Tally (Council)"], said, strict=True)):
+        body = activity("message_channel", fake.service_url, id=f"named-{n}")
+        body["text"] = f"<at>{name}</at> problem {text} x2"
+        body["entities"][0] = {**body["entities"][0], "text": f"<at>{name}</at>"}
+        assert (await teams_post(teams, body))[0] in (200, 201)
+        assert fake.sent[-1].card["body"][0]["text"] == f"#{n + 1} {text}"

@@ -284,3 +284,39 @@ async def test_teams_action_submits_and_extension_forms_with_hostile_data_get_a_
     await stored_whole(teams)
     total = TEAMS_SUBMITS + TEAMS_EXTENSION
     print(f"\nfuzz forms ({teams.engine.dialect.name}), Teams Action.Submit + extension: {total}, {dict(statuses)}")
+
+
+# --- 'Log as a problem' from a message: its text, of any shape, fills in the capture form ----------------------
+MESSAGES = 30
+
+
+async def test_slack_log_message_shortcut_with_hostile_message_text_opens_the_form(tally):
+    slack = tally.slack
+    with ErrorLog() as logged:
+        for text in drawn(st.one_of(hostile_text(long=5000), JSON), MESSAGES):
+            payload = copy.deepcopy(slack.payload("message_action"))
+            payload["message"]["text"] = text
+            opened = len(tally.fake.called("views.open"))
+            status, body = await slack.interact(payload)
+            assert status == 200, (status, body[:300], json.dumps(text)[:300])
+            assert not (crashes := logged.take()), (crashes, json.dumps(text)[:300])
+            assert len(tally.fake.called("views.open")) == opened + 1, "the form did not open"
+    print(f"\nfuzz forms ({tally.engine.dialect.name}), Slack message shortcut: {MESSAGES} messages, every one a form")
+
+
+async def test_teams_log_as_problem_with_hostile_message_payload_opens_the_form(teams):
+    fake = teams.connector
+    payloads = drawn(st.one_of(hostile_text(long=5000), JSON), MESSAGES)
+    with ErrorLog() as logged:
+        for n, content in enumerate(payloads):
+            body = activity("invoke_extension_fetch", fake.service_url, id=f"f:fuzz-fetch-{n}")
+            if n % 3:
+                body["value"]["messagePayload"]["body"]["content"] = content
+            else:  # the payload's shape itself is wrong
+                body["value"]["messagePayload"] = content if n % 2 else {"body": content}
+            status, text = await teams_post(teams, body)
+            assert status == 200, (status, text[:300], json.dumps(content)[:300])
+            assert not (crashes := logged.take()), (crashes, json.dumps(content)[:300])
+            task = json.loads(text)["task"]
+            assert task["type"] == "continue" and not card_violations(task["value"]["card"]["content"])
+    print(f"\nfuzz forms ({teams.engine.dialect.name}), Teams Log as a problem: {MESSAGES} messages, every one a form")
