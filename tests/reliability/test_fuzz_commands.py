@@ -38,15 +38,15 @@ STAFF = Actor("U0STAFF")
 
 # Each family: the command word, what may come before the fuzzed text, and how many examples.
 FAMILIES: dict[str, tuple[str, tuple[str, ...], int]] = {
-    "problem (new)": ("problem", ("",), 450),
+    "problem (new)": ("problem", ("",), 350),
     "problem again/show/status/merge": (
         "problem",
         ("again ", "again 1 ", "show ", "status ", "status 1 ", "merge ", "merge 2 into ", "help "),
-        450,
+        350,
     ),
-    "problem list/top": ("problem", ("list ", "list #", "top ", "list open "), 350),
-    "idea (new, for)": ("idea", ("", "for ", "anon "), 400),
-    "idea vote/unvote/show/list": ("idea", ("vote ", "unvote ", "show ", "list ", "vote I1 ", "help "), 400),
+    "problem list/top": ("problem", ("list ", "list #", "top ", "list open "), 300),
+    "idea (new, for)": ("idea", ("", "for ", "anon "), 350),
+    "idea vote/unvote/show/list": ("idea", ("vote ", "unvote ", "show ", "list ", "vote I1 ", "help "), 300),
     "idea evidence/insight/estimate/move/decide/merge": (
         "idea",
         (
@@ -62,7 +62,7 @@ FAMILIES: dict[str, tuple[str, tuple[str, ...], int]] = {
             "merge ",
             "merge I2 into ",
         ),
-        450,
+        350,
     ),  # fmt: skip
     "tally help/agenda/owners/settings/demand/roi": (
         "tally",
@@ -82,7 +82,7 @@ FAMILIES: dict[str, tuple[str, tuple[str, ...], int]] = {
             "roi ",
             "roi programme-cost ",
         ),
-        450,
+        350,
     ),  # fmt: skip
     "tally forum/digest/export": (
         "tally",
@@ -99,12 +99,12 @@ FAMILIES: dict[str, tuple[str, tuple[str, ...], int]] = {
             "export from ",
             "export csv to ",
         ),
-        350,
+        300,
     ),  # fmt: skip
     "whole line (Teams, console)": (
         "",
         ("", "/", "problem ", "idea ", "tally ", "again ", "help ", "list ", "/problem ", "problems "),
-        400,
+        350,
     ),
 }
 SEED = (  # so that ids the fuzz names exist: problems #1 and #2, ideas I1 and I2, an area and a forum

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+import pytest
 from hypothesis import strategies as st
 
 from tests.e2e.conftest import teams_post
@@ -105,6 +106,7 @@ async def test_teams_messages_with_hostile_text_are_answered_and_an_error_stores
     )
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 async def test_only_the_mention_of_tally_is_taken_out_of_a_channel_message(teams):
     """Found by the fuzz: botbuilder's remove_recipient_mention failed on mentions of another shape, read the
     bot's name as a regular expression, and took the name out of the whole text, description included."""
