@@ -12,9 +12,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
+from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -285,8 +287,20 @@ def _bolt_env_blind(hide: bool) -> Iterator[None]:
         os.environ.update(saved)
 
 
+class TallyBoltApp(AsyncApp):
+    """Bolt, but an interaction without the parts Bolt routes it by (Slack always sends them) is answered 200 and
+    dropped: Bolt would fail on it with a 500 before any middleware or listener of Tally's could run."""
+
+    async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
+        body = req.body
+        if isinstance(body, dict) and not translate.well_formed(body):
+            log.info("dropped a Slack %s payload without the parts Slack always sends", str(body.get("type"))[:40])
+            return BoltResponse(status=200, body="")
+        return await super().async_dispatch(req)
+
+
 def _async_app(client: AsyncWebClient, signing_secret: str, oauth: AsyncOAuthSettings | None) -> AsyncApp:
-    return AsyncApp(
+    return TallyBoltApp(
         # Bolt names its per-request loggers after the app and resets their level: keep them out of "tally.*".
         name=BOLT_APP_NAME,
         signing_secret=signing_secret or None,

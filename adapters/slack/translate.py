@@ -50,16 +50,30 @@ def _unmark(match: re.Match[str]) -> str:
 
 def message_text(message: object) -> str:
     """A Slack message's text as a person reads it: markup for mentions, channels and links made plain."""
-    return html.unescape(_MARKUP.sub(_unmark, _text(_mapping(message).get("text"))))
+    return html.unescape(_MARKUP.sub(_unmark, as_text(as_object(message).get("text"))))
 
 
-def _mapping(value: object) -> dict[str, Any]:
+def as_object(value: object) -> dict[str, Any]:
     """A part of a payload that should be an object: anything else (a list, a string, null) is read as empty."""
     return value if isinstance(value, dict) else {}
 
 
 def _state(view: dict[str, Any]) -> dict[str, Any]:
-    return _mapping(_mapping(view.get("state")).get("values"))
+    return as_object(as_object(view.get("state")).get("values"))
+
+
+def well_formed(body: dict[str, Any]) -> bool:
+    """Whether an interaction has the parts Bolt routes it by (its action, view or callback id). Slack always
+    sends them; a payload without them is answered 200 and dropped, as Bolt would fail on it with a 500."""
+    kind = body.get("type")
+    if kind == "block_actions":
+        actions = body.get("actions")
+        return isinstance(actions, list) and bool(actions) and isinstance(as_object(actions[0]).get("action_id"), str)
+    if kind in ("view_submission", "view_closed"):
+        return isinstance(as_object(body.get("view")).get("callback_id"), str)
+    if kind in ("shortcut", "message_action"):
+        return isinstance(body.get("callback_id"), str)
+    return True
 
 
 def view_delivery_id(body: dict[str, Any], view: dict[str, Any]) -> str:
@@ -71,7 +85,7 @@ def view_delivery_id(body: dict[str, Any], view: dict[str, Any]) -> str:
     return f"view:{view.get('id')}:{hashlib.sha256(state.encode()).hexdigest()[:16]}"
 
 
-def _text(value: object) -> str:
+def as_text(value: object) -> str:
     """What Slack sends as text is a string: anything else was never typed into the form, so it counts as empty."""
     return value if isinstance(value, str) else ""
 
@@ -94,21 +108,21 @@ def form_values(view: dict[str, Any], fields: type[FormField] | type[IdeaField] 
             field = fields(block_id)
         except ValueError:
             continue
-        for element in _mapping(actions).values():
-            element = _mapping(element)
+        for element in as_object(actions).values():
+            element = as_object(element)
             kind = element.get("type")
             if kind == "checkboxes":
                 values[field] = _chosen(element.get("selected_options"))
             elif kind == "static_select":
-                values[field] = _text(_mapping(element.get("selected_option")).get("value"))
+                values[field] = as_text(as_object(element.get("selected_option")).get("value"))
             else:
-                values[field] = _text(element.get("value"))
+                values[field] = as_text(element.get("value"))
     return values
 
 
 def button(action: dict[str, Any]) -> tuple[str, str]:
     """A pressed button's action id and value; one that isn't text (Slack's buttons carry text) is read as none."""
-    return _text(action.get("action_id")), _text(action.get("value"))
+    return as_text(action.get("action_id")), as_text(action.get("value"))
 
 
 def modal_metadata(channel_id: str | None, response_url: str | None) -> str:
@@ -118,7 +132,7 @@ def modal_metadata(channel_id: str | None, response_url: str | None) -> str:
 
 def read_metadata(view: dict[str, Any]) -> tuple[str, str]:
     try:
-        data = _mapping(json.loads(_text(view.get("private_metadata")) or "{}"))
+        data = as_object(json.loads(as_text(view.get("private_metadata")) or "{}"))
     except ValueError:
         data = {}
-    return _text(data.get("channel")), _text(data.get("response_url"))
+    return as_text(data.get("channel")), as_text(data.get("response_url"))

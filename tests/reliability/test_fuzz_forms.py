@@ -208,6 +208,52 @@ async def slack_buttons(tally) -> None:  # type: ignore[no-untyped-def]
     )
 
 
+# Payloads without the parts Slack always sends, or with them of another shape: Bolt would fail on most with a 500.
+DROPPED = (  # without the parts Bolt routes an interaction by: answered 200, nothing done
+    ("actions empty", lambda p: p.update(actions=[])),
+    ("actions missing", lambda p: p.pop("actions")),
+    ("actions an object", lambda p: p.update(actions={"action_id": "problem_happened_again"})),
+    ("an action that is a string", lambda p: p.update(actions=["problem_happened_again"])),
+    ("action_id missing", lambda p: p["actions"][0].pop("action_id")),
+    ("action_id a number", lambda p: p["actions"][0].update(action_id=7)),
+    ("action_id null", lambda p: p["actions"][0].update(action_id=None)),
+    ("a view_submission without its view", lambda p: p.update(type="view_submission")),
+    ("a view_submission whose view is a list", lambda p: p.update(type="view_submission", view=[1])),
+    ("a message shortcut without its callback_id", lambda p: p.update(type="message_action")),
+)
+ODD = (  # the button press itself is whole ('Happened again' on #1): it counts, whatever else is odd
+    ("container a string", lambda p: p.update(container="x")),
+    ("container missing", lambda p: p.pop("container")),
+    ("channel a list", lambda p: p.update(channel=[1])),
+    ("user missing", lambda p: p.pop("user")),
+    ("team missing", lambda p: p.pop("team")),
+    ("response_url a number", lambda p: p.update(response_url=5)),
+    ("trigger_id an object", lambda p: p.update(trigger_id={"a": 1})),
+    ("message_ts a number", lambda p: p["container"].update(message_ts=5)),
+)
+
+
+async def slack_misshapen(tally) -> None:  # type: ignore[no-untyped-def]
+    """Interactions without the parts Slack always sends, or with them of another shape: Bolt failed on most with a
+    500 before Tally could answer."""
+    slack = tally.slack
+    with ErrorLog() as logged:
+        for dropped, (name, change) in [(True, case) for case in DROPPED] + [(False, case) for case in ODD]:
+            payload = copy.deepcopy(slack.payload("block_actions"))
+            change(payload)
+            before = tally.dump()
+            occurrences = tally.count("select coalesce(sum(count), 0) from occurrence")
+            status, body = await slack.interact(payload)
+            assert status == 200, (name, status, body[:300])
+            assert not (crashes := logged.take()), (name, crashes)
+            if dropped:
+                assert tally.dump() == before, name
+            else:
+                assert tally.count("select coalesce(sum(count), 0) from occurrence") == occurrences + 1, name
+    total = len(DROPPED) + len(ODD)
+    print(f"\nfuzz forms ({tally.engine.dialect.name}), Slack misshapen interactions: {total}, every one 200")
+
+
 # --- Teams --------------------------------------------------------------------------------------------------------
 FORM_VERBS = ("tally_submit_form", "tally_submit_idea_form")
 TEAMS_INVOKES = 80
@@ -331,6 +377,7 @@ async def test_slack_forms_buttons_and_shortcuts_with_hostile_fields_get_200_and
     await slack_views(tally)
     await slack_buttons(tally)
     await slack_shortcuts(tally)
+    await slack_misshapen(tally)
 
 
 async def test_teams_card_actions_submits_and_extension_with_hostile_data_get_a_polite_200(teams):
