@@ -174,6 +174,9 @@ class TallyTeamsBot(ActivityHandler):
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
+        if activity.conversation is None:  # Teams always says where: with nowhere to answer, nothing is done
+            log.info("ignored a Teams message without a conversation")
+            return
         if activity.value and not (activity.text or "").strip():
             await self.on_card_submit(turn_context)
             return

@@ -20,12 +20,17 @@ MULTI_VALUE_FIELDS = (FormField.IMPACTS, FormField.OPTIONS, IdeaField.OPTIONS)
 _TAGS = re.compile(r"<[^>]+>")
 
 
+def _mapping(value: object) -> dict[str, Any]:
+    """A part of an activity that should be an object: anything else (a list, a string, null) is read as empty."""
+    return value if isinstance(value, dict) else {}
+
+
 def tenant_id(activity: Activity) -> str:
     """Workspace = the Microsoft 365 tenant; the Emulator has none, so it gets one of its own."""
-    channel_data = activity.channel_data or {}
-    tenant = (channel_data.get("tenant") or {}).get("id") if isinstance(channel_data, dict) else None
+    tenant = _mapping(_mapping(activity.channel_data).get("tenant")).get("id")
     conversation_tenant = getattr(activity.conversation, "tenant_id", None) if activity.conversation else None
-    return tenant or conversation_tenant or "emulator"
+    found = tenant if isinstance(tenant, str) and tenant else conversation_tenant
+    return found if isinstance(found, str) and found else "emulator"
 
 
 def workspace_ref(activity: Activity) -> c.WorkspaceRef:
@@ -158,10 +163,6 @@ def form_values(data: dict[str, Any], fields: type[FormField] | type[IdeaField] 
 
 def button(data: dict[str, Any]) -> tuple[str, str]:
     return str(data.get(DataKey.ACTION.value) or ""), str(data.get(DataKey.VALUE.value) or "")
-
-
-def _mapping(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def message_payload_text(value: object) -> str:

@@ -371,6 +371,47 @@ async def teams_fetches(teams) -> None:  # type: ignore[no-untyped-def]
     print(f"\nfuzz forms ({teams.engine.dialect.name}), Teams Log as a problem: {MESSAGES} messages, every one a form")
 
 
+TEAMS_MISSHAPEN = (  # parts of a card action that Teams always sends, missing or of another shape
+    ("value missing", lambda b: b.pop("value")),
+    ("value a string", lambda b: b.update(value="x")),
+    ("value a list", lambda b: b.update(value=[1])),
+    ("action a string", lambda b: b["value"].update(action="x")),
+    ("data a string", lambda b: b["value"]["action"].update(data="x")),
+    ("data null", lambda b: b["value"]["action"].update(data=None)),
+    ("from missing", lambda b: b.pop("from")),
+    ("from without an id", lambda b: b.update({"from": {"name": "x"}})),
+    ("conversation missing", lambda b: b.pop("conversation")),
+    ("conversation id a number", lambda b: b.update(conversation={"id": 5, "conversationType": "personal"})),
+    ("conversationType unknown", lambda b: b["conversation"].update(conversationType="???")),
+    ("replyToId a number", lambda b: b.update(replyToId=5)),
+    ("channelData a list", lambda b: b.update(channelData=[1])),
+    ("channelData's tenant a string", lambda b: b.update(channelData={"tenant": "x"})),
+    ("recipient missing", lambda b: b.pop("recipient")),
+)
+
+
+async def teams_misshapen(teams) -> None:  # type: ignore[no-untyped-def]
+    """Each change to an Action.Execute invoke, and (from 'from missing' on) to a typed message."""
+    fake = teams.connector
+    sent = 0
+    with ErrorLog() as logged:
+        for n, (name, change) in enumerate(TEAMS_MISSHAPEN):
+            body = activity("invoke_card_action", fake.service_url, id=f"f:misshapen-{n}")
+            change(body)
+            status, text = await teams_post(teams, body)
+            assert status == 200 and json.loads(text)["statusCode"] == 200, (name, status, text[:300])
+            assert not (crashes := logged.take()), (name, crashes)
+            sent += 1
+        for n, (name, change) in enumerate(TEAMS_MISSHAPEN[6:]):
+            body = activity("message_personal", fake.service_url, id=f"misshapen-{n}", text="problem show 1")
+            change(body)
+            status, text = await teams_post(teams, body)
+            assert status in (200, 201), (name, status, text[:300])
+            assert not (crashes := logged.take()), (name, crashes)
+            sent += 1
+    print(f"\nfuzz forms ({teams.engine.dialect.name}), Teams misshapen activities: {sent}, every one 200")
+
+
 # --- the tests: one app per platform and database, so the fuzz is not spent starting servers ------------------------
 async def test_slack_forms_buttons_and_shortcuts_with_hostile_fields_get_200_and_nothing_half_stored(tally):
     await tally.slack.slash("Printer jammed in reception #front-desk x2 10m")
@@ -386,3 +427,4 @@ async def test_teams_card_actions_submits_and_extension_with_hostile_data_get_a_
     await teams_invokes(teams)
     await teams_submits(teams)
     await teams_fetches(teams)
+    await teams_misshapen(teams)
