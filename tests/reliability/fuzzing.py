@@ -15,7 +15,7 @@ from adapters.slack.outbox import ephemeral
 from adapters.teams.bot import card_for
 from adapters.teams.outbox import card_activity
 from bot.errors import SORRY
-from bot.replies import Reply, ReplyKind
+from bot.replies import Reply
 from tests.limits import activity_violations, message_violations, view_violations
 
 # derandomize: the same examples every run, on every machine; database=None: no .hypothesis folder in the repo.
@@ -126,8 +126,11 @@ def reply_problems(reply: Reply) -> list[str]:
 def teams_violations(reply: Reply) -> list[str]:
     """The Adaptive Card Teams would get; the schema is checked once per shape (it is slow), the size every time."""
     card = card_for(reply)
-    shape = (reply.kind, bool(reply.form), len(reply.buttons), bool(reply.lines), bool(reply.sections))
-    if shape not in _SCHEMA_CHECKED or reply.kind is ReplyKind.FORM:
+    shape: tuple = (reply.kind, len(reply.buttons), bool(reply.lines), bool(reply.sections), bool(reply.fields))
+    if reply.form is not None:  # which fields hold what, and which have errors: what the card's elements depend on
+        held = tuple(sorted((str(k), type(v).__name__, bool(v)) for k, v in reply.form.values.items()))
+        shape += (type(reply.form).__name__, held, tuple(sorted(map(str, reply.form.errors))))
+    if shape not in _SCHEMA_CHECKED:
         _SCHEMA_CHECKED.add(shape)
         return activity_violations(card_activity(card))
     from tests.limits import _size_violations
