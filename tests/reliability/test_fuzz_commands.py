@@ -21,15 +21,15 @@ from tests.reliability.in_process import DATABASE, OWNER, STAFF, Running, Snapsh
 
 # Each family: the command word, what may come before the fuzzed text, and how many examples.
 FAMILIES: dict[str, tuple[str, tuple[str, ...], int]] = {
-    "problem (new)": ("problem", ("",), 350),
+    "problem (new)": ("problem", ("",), 300),
     "problem again/show/status/merge": (
         "problem",
         ("again ", "again 1 ", "show ", "status ", "status 1 ", "merge ", "merge 2 into ", "help "),
-        350,
+        300,
     ),
-    "problem list/top": ("problem", ("list ", "list #", "top ", "list open "), 300),
-    "idea (new, for)": ("idea", ("", "for ", "anon "), 350),
-    "idea vote/unvote/show/list": ("idea", ("vote ", "unvote ", "show ", "list ", "vote I1 ", "help "), 300),
+    "problem list/top": ("problem", ("list ", "list #", "top ", "list open "), 250),
+    "idea (new, for)": ("idea", ("", "for ", "anon "), 300),
+    "idea vote/unvote/show/list": ("idea", ("vote ", "unvote ", "show ", "list ", "vote I1 ", "help "), 250),
     "idea evidence/insight/estimate/move/decide/merge": (
         "idea",
         (
@@ -45,7 +45,7 @@ FAMILIES: dict[str, tuple[str, tuple[str, ...], int]] = {
             "merge ",
             "merge I2 into ",
         ),
-        350,
+        300,
     ),  # fmt: skip
     "tally help/agenda/owners/settings/demand/roi": (
         "tally",
@@ -65,7 +65,7 @@ FAMILIES: dict[str, tuple[str, tuple[str, ...], int]] = {
             "roi ",
             "roi programme-cost ",
         ),
-        350,
+        300,
     ),  # fmt: skip
     "tally forum/digest/export": (
         "tally",
@@ -82,12 +82,12 @@ FAMILIES: dict[str, tuple[str, tuple[str, ...], int]] = {
             "export from ",
             "export csv to ",
         ),
-        300,
+        250,
     ),  # fmt: skip
     "whole line (Teams, console)": (
         "",
         ("", "/", "problem ", "idea ", "tally ", "again ", "help ", "list ", "/problem ", "problems "),
-        350,
+        300,
     ),
 }
 

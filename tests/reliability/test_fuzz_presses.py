@@ -87,21 +87,21 @@ INPUTS: dict[str, tuple[st.SearchStrategy[inputs.Input], int]] = {
             BUTTON_VALUE,
             st.sampled_from([OWNER, STAFF]),
         ),
-        300,
+        250,
     ),
     "capture form": (
         st.builds(
             lambda values: inputs.Submitted(WS, STAFF, None, values=values, form=FormId.CAPTURE, conversation="C0"),
             form_values(tuple(FormField), (FormField.IMPACTS, FormField.OPTIONS)),
         ),
-        200,
+        150,
     ),
     "idea form": (
         st.builds(
             lambda values: inputs.Submitted(WS, STAFF, None, values=values, form=FormId.IDEA, conversation="C0"),
             form_values(tuple(IdeaField), (IdeaField.OPTIONS,)),
         ),
-        200,
+        150,
     ),
 }
 
