@@ -144,7 +144,8 @@ class TallyTeamsBot(ActivityHandler):
 
     def seal(self, activity: Activity, origin: str) -> str:
         """Binds an origin to the tenant and to the person it was sent to, with the core's secret key."""
-        return self.core.hash_delivery(f"origin|{translate.tenant_id(activity)}|{activity.from_property.id}|{origin}")
+        sender = activity.from_property.id if activity.from_property else ""
+        return self.core.hash_delivery(f"origin|{translate.tenant_id(activity)}|{sender}|{origin}")
 
     def turn(self, turn_context: TurnContext, data: dict[str, Any] | None = None) -> Turn:
         activity = turn_context.activity

@@ -122,6 +122,8 @@ async def teams_fetches(teams) -> None:  # type: ignore[no-untyped-def]
     print(f"\nfuzz forms ({teams.engine.dialect.name}), Teams Log as a problem: {MESSAGES} messages, every one a form")
 
 
+ORIGIN_ONLY = {"action": {"type": "Action.Execute", "data": {"tally_action": "problem_happened_again",
+                                                              "tally_value": "1", "tally_origin": "19:x"}}}  # fmt: skip
 TEAMS_MISSHAPEN = (  # parts of a card action that Teams always sends, missing or of another shape
     ("value missing", lambda b: b.pop("value")),
     ("value a string", lambda b: b.update(value="x")),
@@ -131,6 +133,10 @@ TEAMS_MISSHAPEN = (  # parts of a card action that Teams always sends, missing o
     ("data null", lambda b: b["value"]["action"].update(data=None)),
     ("from missing", lambda b: b.pop("from")),
     ("from without an id", lambda b: b.update({"from": {"name": "x"}})),
+    (
+        "from missing, an origin given",
+        lambda b: (b.pop("from"), b.update(value=ORIGIN_ONLY)),
+    ),
     ("conversation missing", lambda b: b.pop("conversation")),
     ("conversation id a number", lambda b: b.update(conversation={"id": 5, "conversationType": "personal"})),
     ("conversationType unknown", lambda b: b["conversation"].update(conversationType="???")),
