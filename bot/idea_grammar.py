@@ -17,6 +17,7 @@ from bot.grammar import MAX_TEXT, area_name, checked_area_name, clean, parse_pro
 from bot.ids import FormOption, IdeaField
 
 _IDEA_ID = re.compile(r"[iI]?(\d{1,9})")
+MAX_USER_ID = 64  # longer than any platform's user id (Entra object ids: 36), and what the audit trail keeps
 _USER = re.compile(r"<@([\w][\w.:-]*)(?:\|[^>]*)?>|@?([A-Z][A-Z0-9]{2,})|([\w.-]+)")
 STAGES = ("information", "insight", "improve")
 LISTS = (*STAGES, "decided", "all", "open")
@@ -250,8 +251,8 @@ def parse_idea(text: str, ws: c.WorkspaceRef, actor: c.Actor, delivery_id: str |
 def parse_user(raw: str) -> str:
     """A person as Slack escapes a mention (<@U123|ann>), or an id typed as it is."""
     match = _USER.fullmatch(raw.strip())
-    if not match:
-        raise BadInput(f"'{raw}' isn't someone I can find.", f"Mention them: {usage.OWNERS_USAGE}")
+    if not match or len(raw.strip()) > MAX_USER_ID:
+        raise BadInput(f"'{raw[:60]}' isn't someone I can find.", f"Mention them: {usage.OWNERS_USAGE}")
     return next(g for g in match.groups() if g)
 
 
@@ -291,6 +292,7 @@ def parse_tally(text: str, ws: c.WorkspaceRef, actor: c.Actor) -> c.Command:
 
 
 SETTINGS = ("hourly-cost", "currency", "timezone")
+MAX_TIMEZONE = 64  # the workspace's timezone column
 
 
 def _setting(name: str, raw: str) -> str:
@@ -310,9 +312,11 @@ def _setting(name: str, raw: str) -> str:
             raise BadInput(f"'{raw}' isn't a currency code.", "Give a three-letter code, e.g. GBP or EUR.")
         return raw.upper()
     try:
+        if len(raw) > MAX_TIMEZONE:
+            raise ValueError("longer than any timezone's name")
         ZoneInfo(raw)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise BadInput(f"'{raw}' isn't a timezone.", "Give a name like Europe/London.") from exc
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: 'Europe' is a folder of the database
+        raise BadInput(f"'{raw[:40]}' isn't a timezone.", "Give a name like Europe/London.") from exc
     return raw
 
 

@@ -6,14 +6,17 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
+from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -209,12 +212,13 @@ def register(app: AsyncApp, adapter: SlackAdapter) -> None:
 
     async def on_button(ack, body, client, context, action) -> None:  # type: ignore[no-untyped-def]
         where = Where.of_action(body, client, context.user_id or "")
+        action_id, value = translate.button(action)
         pressed = inputs.Pressed(
             translate.workspace_ref(context),
             translate.actor(context),
             f"trigger:{body.get('trigger_id')}",
-            action=action.get("action_id") or "",
-            value=action.get("value") or "",
+            action=action_id,
+            value=value,
             conversation=where.channel_id,
         )
         outcome = await core.handle(pressed, asks(client, context, where.channel_id))
@@ -253,6 +257,9 @@ def register(app: AsyncApp, adapter: SlackAdapter) -> None:
     app.view(CallbackId.IDEA_MODAL.value)(on_idea_submitted)
     for button in Action:
         app.action(button.value)(on_button)
+    # Any other button (one an older version of Tally put on a card): answered 200, and the core says what to do,
+    # rather than Bolt's 404, which Slack shows as a failure.
+    app.action(re.compile(".*"))(on_button)
     app.shortcut(CallbackId.LOG_MESSAGE_SHORTCUT.value)(on_log_message)
     app.event("app_home_opened")(on_home_opened)
     if app.oauth_flow is None:  # one workspace (SLACK_BOT_TOKEN): nothing stored to delete
@@ -296,8 +303,20 @@ def _bolt_env_blind(hide: bool) -> Iterator[None]:
         os.environ.update(saved)
 
 
+class TallyBoltApp(AsyncApp):
+    """Bolt, but an interaction without the parts Bolt routes it by (Slack always sends them) is answered 200 and
+    dropped: Bolt would fail on it with a 500 before any middleware or listener of Tally's could run."""
+
+    async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
+        body = req.body
+        if isinstance(body, dict) and not translate.well_formed(body):
+            log.info("dropped a Slack %s payload without the parts Slack always sends", str(body.get("type"))[:40])
+            return BoltResponse(status=200, body="")
+        return await super().async_dispatch(req)
+
+
 def _async_app(client: AsyncWebClient, signing_secret: str, oauth: AsyncOAuthSettings | None) -> AsyncApp:
-    return AsyncApp(
+    return TallyBoltApp(
         # Bolt names its per-request loggers after the app and resets their level: keep them out of "tally.*".
         name=BOLT_APP_NAME,
         signing_secret=signing_secret or None,

@@ -62,26 +62,28 @@ class Where:
 
     @classmethod
     def of_command(cls, body: dict[str, Any], client: AsyncWebClient) -> Where:
+        text = translate.as_text
         return cls(
             client,
-            body.get("user_id") or "",
-            body.get("channel_id") or "",
-            body.get("response_url") or "",
-            body.get("trigger_id") or "",
+            text(body.get("user_id")),
+            text(body.get("channel_id")),
+            text(body.get("response_url")),
+            text(body.get("trigger_id")),
         )
 
     @classmethod
     def of_action(cls, body: dict[str, Any], client: AsyncWebClient, user_id: str) -> Where:
-        container = body.get("container") or {}
-        channel = container.get("channel_id") or (body.get("channel") or {}).get("id") or ""
+        """Parts of another shape than Slack's are read as missing (translate.as_object, as_text)."""
+        text, container = translate.as_text, translate.as_object(body.get("container"))
+        channel = text(container.get("channel_id")) or text(translate.as_object(body.get("channel")).get("id"))
         return cls(
             client,
             user_id,
             channel,
-            body.get("response_url") or "",
-            body.get("trigger_id") or "",
-            container.get("message_ts") or "",
-            bool(container.get("is_ephemeral")),
+            text(body.get("response_url")),
+            text(body.get("trigger_id")),
+            text(container.get("message_ts")),
+            container.get("is_ephemeral") is True,
         )
 
     @classmethod
@@ -91,8 +93,9 @@ class Where:
 
     @classmethod
     def of_shortcut(cls, shortcut: dict[str, Any], client: AsyncWebClient, user_id: str) -> Where:
-        channel = (shortcut.get("channel") or {}).get("id") or ""
-        return cls(client, user_id, channel, shortcut.get("response_url") or "", shortcut.get("trigger_id") or "")
+        text = translate.as_text
+        channel = text(translate.as_object(shortcut.get("channel")).get("id"))
+        return cls(client, user_id, channel, text(shortcut.get("response_url")), text(shortcut.get("trigger_id")))
 
 
 @dataclass(frozen=True)

@@ -155,16 +155,17 @@ class TallyTeamsBot(ActivityHandler):
 
     def seal(self, activity: Activity, origin: str) -> str:
         """Binds an origin to the tenant and to the person it was sent to, with the core's secret key."""
-        return self.core.hash_delivery(f"origin|{translate.tenant_id(activity)}|{activity.from_property.id}|{origin}")
+        sender = activity.from_property.id if activity.from_property else ""
+        return self.core.hash_delivery(f"origin|{translate.tenant_id(activity)}|{sender}|{origin}")
 
     def turn(self, turn_context: TurnContext, data: dict[str, Any] | None = None) -> Turn:
         activity = turn_context.activity
         here = translate.conversation_id(activity)
         kind = activity.conversation.conversation_type if activity.conversation else None
         origin = str((data or {}).get(DataKey.ORIGIN.value) or "")
-        if not origin or not hmac.compare_digest(
-            str((data or {}).get(DataKey.ORIGIN_SEAL.value) or ""), self.seal(activity, origin)
-        ):
+        sealed = str((data or {}).get(DataKey.ORIGIN_SEAL.value) or "")
+        # As bytes: compare_digest refuses str with non-ASCII characters, which a forged card may carry.
+        if not origin or not hmac.compare_digest(sealed.encode(), self.seal(activity, origin).encode()):
             origin = here
         return Turn(turn_context, (kind or "personal") == "personal", origin)
 
@@ -186,6 +187,9 @@ class TallyTeamsBot(ActivityHandler):
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
+        if activity.conversation is None:  # Teams always says where: with nowhere to answer, nothing is done
+            log.info("ignored a Teams message without a conversation")
+            return
         if activity.value and not (activity.text or "").strip():
             await self.on_card_submit(turn_context)
             return
@@ -299,7 +303,7 @@ class TallyTeamsBot(ActivityHandler):
         return invoke_ok(self.dialog(cards.form_card(form.form, for_dialog=True)))
 
     async def on_extension_submit(self, turn_context: TurnContext) -> InvokeResponse:
-        data = dict((turn_context.activity.value or {}).get("data") or {})
+        data = translate.extension_data(turn_context.activity)
         outcome = await self.core.handle(
             self.card_input(turn_context.activity, data), self.asks(self.turn(turn_context))
         )

@@ -20,12 +20,17 @@ MULTI_VALUE_FIELDS = (FormField.IMPACTS, FormField.OPTIONS, IdeaField.OPTIONS)
 _TAGS = re.compile(r"<[^>]+>")
 
 
+def _mapping(value: object) -> dict[str, Any]:
+    """A part of an activity that should be an object: anything else (a list, a string, null) is read as empty."""
+    return value if isinstance(value, dict) else {}
+
+
 def tenant_id(activity: Activity) -> str:
     """Workspace = the Microsoft 365 tenant; the Emulator has none, so it gets one of its own."""
-    channel_data = activity.channel_data or {}
-    tenant = (channel_data.get("tenant") or {}).get("id") if isinstance(channel_data, dict) else None
+    tenant = _mapping(_mapping(activity.channel_data).get("tenant")).get("id")
     conversation_tenant = getattr(activity.conversation, "tenant_id", None) if activity.conversation else None
-    return tenant or conversation_tenant or "emulator"
+    found = tenant if isinstance(tenant, str) and tenant else conversation_tenant
+    return found if isinstance(found, str) and found else "emulator"
 
 
 def workspace_ref(activity: Activity) -> c.WorkspaceRef:
@@ -72,43 +77,74 @@ def plain_text(text: str) -> str:
 def message_text(activity: Activity, people: dict[str, str] | None = None) -> str:
     """The text with '@Tally' taken out, so a channel message parses like a personal one; other people
     mentioned become <@their Entra object id>, as `people` (mention id -> object id) says."""
-    text = TurnContext.remove_recipient_mention(activity) if activity.entities else activity.text
+    text = activity.text if isinstance(activity.text, str) else ""
+    for shown in _own_mentions(activity):
+        text = text.replace(shown, " ")
     marks: dict[str, str] = {}
     for n, (member_id, shown) in enumerate(mentions(activity)):
-        if not shown or shown not in (text or ""):
+        if not shown or shown not in text:
             continue
         object_id = (people or {}).get(member_id)
         mark = f"TALLYMENTION{n}X"
-        text = (text or "").replace(shown, f" {mark} ", 1)
+        text = text.replace(shown, f" {mark} ", 1)
         # Someone Tally couldn't look up stays a name that no command takes for an id.
         marks[mark] = f"<@{object_id}>" if object_id else "@" + plain_text(shown).replace(" ", "\u00a0")
-    plain = plain_text(text or "")
+    plain = plain_text(text)
     for mark, person in marks.items():
         plain = plain.replace(mark, person)
     return plain
 
 
-def mentions(activity: Activity) -> list[tuple[str, str]]:
-    """(member id, the mention's text) for each person mentioned in a message, Tally itself left out."""
-    me = activity.recipient.id if activity.recipient else None
+def _entities(activity: Activity) -> list[dict[str, Any]]:
+    """The message's entities as plain dicts; msrest keeps what its model doesn't name (mentioned, text) apart."""
     found = []
     for entity in activity.entities or ():
         if isinstance(entity, dict):
-            data = entity
-        else:  # msrest keeps what its model doesn't name (mentioned, text) apart
-            data = {**(getattr(entity, "additional_properties", None) or {}), "type": getattr(entity, "type", None)}
-        member = data.get("mentioned") or {}
-        if data.get("type") == "mention" and member.get("id") and member.get("id") != me:
-            found.append((str(member["id"]), str(data.get("text") or "")))
+            found.append(entity)
+        else:
+            found.append(
+                {**(getattr(entity, "additional_properties", None) or {}), "type": getattr(entity, "type", None)}
+            )
     return found
+
+
+def _mentioned(data: dict[str, Any]) -> tuple[str, str] | None:
+    """A mention entity's member id and text, when it is a mention whose parts are what Teams sends."""
+    member = data.get("mentioned")
+    if data.get("type") != "mention" or not isinstance(member, dict) or not isinstance(member.get("id"), str):
+        return None
+    shown = data.get("text")
+    return member["id"], shown if isinstance(shown, str) else ""
+
+
+def _own_mentions(activity: Activity) -> list[str]:
+    """How Tally's own @mentions appear in the text (<at>Tally</at>). botbuilder's remove_recipient_mention
+    fails on a mention of another shape, and reads the name as a regular expression, so it isn't used."""
+    me = activity.recipient.id if activity.recipient else None
+    own = [m for m in map(_mentioned, _entities(activity)) if m is not None and me and m[0] == me]
+    return [shown for _, shown in own if shown]
+
+
+def mentions(activity: Activity) -> list[tuple[str, str]]:
+    """(member id, the mention's text) for each person mentioned in a message, Tally itself left out."""
+    me = activity.recipient.id if activity.recipient else None
+    found = [m for m in map(_mentioned, _entities(activity)) if m is not None]
+    return [(member, shown) for member, shown in found if member and member != me]
 
 
 def card_action_data(activity: Activity) -> dict[str, Any]:
     """Action.Execute data (invoke), or Action.Submit data (a message whose value is the data)."""
-    value = activity.value or {}
+    value = activity.value
     if isinstance(value, dict) and isinstance(value.get("action"), dict):
-        return dict(value["action"].get("data") or {})
+        value = value["action"].get("data")
     return dict(value) if isinstance(value, dict) else {}
+
+
+def extension_data(activity: Activity) -> dict[str, Any]:
+    """The message extension's form, as its submitAction sends it (its inputs, under value.data)."""
+    value = activity.value
+    data = value.get("data") if isinstance(value, dict) else None
+    return dict(data) if isinstance(data, dict) else {}
 
 
 def form_values(data: dict[str, Any], fields: type[FormField] | type[IdeaField] = FormField) -> dict[Any, object]:
@@ -129,7 +165,7 @@ def button(data: dict[str, Any]) -> tuple[str, str]:
     return str(data.get(DataKey.ACTION.value) or ""), str(data.get(DataKey.VALUE.value) or "")
 
 
-def message_payload_text(value: dict[str, Any]) -> str:
-    """The text of the message a message action was started from."""
-    body = ((value or {}).get("messagePayload") or {}).get("body") or {}
-    return plain_text(body.get("content") or "")
+def message_payload_text(value: object) -> str:
+    """The text of the message a message action was started from ("" where it isn't text)."""
+    content = _mapping(_mapping(_mapping(value).get("messagePayload")).get("body")).get("content")
+    return plain_text(content) if isinstance(content, str) else ""
