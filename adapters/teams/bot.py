@@ -244,7 +244,9 @@ class TallyTeamsBot(ActivityHandler):
             return await self.on_extension_submit(turn_context)
         if name == InvokeName.FILE_CONSENT:
             return await files.on_file_consent(self, turn_context)
-        return InvokeResponse(status=501)
+        # An invoke Tally has nothing for (a newer client feature, a forged name): answered, never a 5xx.
+        log.info("Teams invoke %r ignored", str(name or "")[:64])
+        return InvokeResponse(status=200)
 
     async def on_card_action_invoke(self, turn_context: TurnContext) -> InvokeResponse:
         """Action.Execute: the card the person acted on is answered in place (Teams shows it to them); a card

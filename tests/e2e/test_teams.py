@@ -238,11 +238,13 @@ async def test_every_message_refreshes_the_reference(teams):
     assert teams.count("select count(*) from conversation_ref") == 2
 
 
-async def test_unknown_invoke_is_not_implemented_not_500(teams):
+async def test_unknown_invoke_is_answered_and_ignored_never_a_5xx(teams):
     fake = teams.connector
     body = activity("invoke_card_action", fake.service_url, name="something/else")
     status, _ = await post(teams, body)
-    assert status == 501
+    assert status == 200
+    assert teams.count("select count(*) from audit_event") == 0  # nothing done
+    assert fake.sent == []  # nothing sent
 
 
 async def test_not_json_is_refused(teams):
