@@ -42,6 +42,9 @@ SCHEDULER = web.AppKey("scheduler", Scheduler)
 Clock = Callable[[], datetime]
 CLOCK = web.AppKey("clock", Clock)
 OUTBOUND_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10)
+# On SQLite, how long a chat request waits for another process's write lock (an import, a backup) before it answers
+# "couldn't save, try again": within Slack's 3 seconds. A SQLite URL's `?timeout=SECONDS` says otherwise.
+SERVE_BUSY_TIMEOUT_MS = 2_000
 # Past this a request is refused with 413 before any of it is parsed; Slack's and Teams' payloads are far smaller.
 MAX_REQUEST_BYTES = 1024 * 1024
 
@@ -60,7 +63,7 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
 async def database(app: web.Application) -> AsyncIterator[None]:
     """Open the engine, bring the schema to head, and build the core every adapter shares."""
     settings = app[SETTINGS]
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, busy_ms=SERVE_BUSY_TIMEOUT_MS)
     await asyncio.to_thread(upgrade, engine)
     app[ENGINE] = engine
     app[CORE] = make_core(settings, engine, app.get(CLOCK))

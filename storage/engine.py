@@ -40,12 +40,13 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str = DEFAULT_DATABASE_URL, echo: bool = False) -> Engine:
+def make_engine(url: str = DEFAULT_DATABASE_URL, echo: bool = False, busy_ms: int = BUSY_TIMEOUT_MS) -> Engine:
+    """`busy_ms`: how long a SQLite writer waits for another process's lock, unless the URL's `timeout` says."""
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         memory = parsed.database in (None, "", ":memory:")
-        busy_ms = busy_timeout_ms(parsed.query.get("timeout"))
+        busy_ms = busy_timeout_ms(parsed.query.get("timeout"), busy_ms)
         engine = create_engine(
             parsed.difference_update_query(["timeout"]),
             echo=echo,
@@ -96,12 +97,12 @@ POSTGRES_CONNECT_ARGS = {
 }
 
 
-def busy_timeout_ms(seconds: str | tuple[str, ...] | None) -> int:
-    """How long a SQLite writer waits for another process's write lock: the URL's `timeout`, else 30 s."""
+def busy_timeout_ms(seconds: str | tuple[str, ...] | None, default: int = BUSY_TIMEOUT_MS) -> int:
+    """How long a SQLite writer waits for another process's write lock: the URL's `timeout`, else `default`."""
     if isinstance(seconds, tuple):
         seconds = seconds[-1] if seconds else None
     if not seconds:
-        return BUSY_TIMEOUT_MS
+        return default
     try:
         return max(0, round(float(seconds) * 1000))
     except ValueError as exc:
@@ -134,7 +135,7 @@ def _sqlite_begin(busy_ms: int):  # type: ignore[no-untyped-def]
         statement = "BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION, True) else "BEGIN"
         raw = conn.connection.dbapi_connection
         try:
-            if waits(conn):
+            if waits(conn) and not _lately_failing(conn.engine, busy_ms):
                 raw.execute(statement)
                 return
             _begin_within(raw, statement, 0, busy_ms)
@@ -180,6 +181,13 @@ def waits(engine: Engine | Connection) -> bool:
 # Engines (by their pool, which reading() and without_waiting() share) whose units of work have been failing for
 # the database: gone, or, on SQLite, held by another process for longer than the busy timeout.
 _failing: WeakKeyDictionary[Pool, float] = WeakKeyDictionary()
+
+
+def _lately_failing(engine: Engine, busy_ms: int) -> bool:
+    """A writer failed for the lock within the last busy timeout: the writers queued behind it (this process's
+    take turns) fail at once rather than each waiting the whole timeout; the first after it waits again."""
+    since = _failing.get(engine.pool) if _failing else None
+    return since is not None and time.monotonic() - since < busy_ms / 1000
 
 
 def failing(engine: Engine) -> None:

@@ -65,6 +65,8 @@ INSERT_PROBLEM = Prepared(insert(P).values({name: bindparam(name) for name in PR
 
 _OPEN = P.c.status.in_([literal("open"), literal("investigating")])  # bound values: SQL fixed, so preparable
 _CANDIDATE_COLUMNS = (P.c.id, P.c.number, P.c.title, P.c.description, P.c.status)
+
+
 def _open_in(area: bool):  # type: ignore[no-untyped-def]
     where_area = P.c.area_id == bindparam("area") if area else P.c.area_id.is_(None)
     return select(*_CANDIDATE_COLUMNS).where(P.c.workspace_id == bindparam("ws"), _OPEN, where_area)
