@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import itertools
@@ -111,3 +112,16 @@ async def install(url: Callable[[str], str]) -> aiohttp.ClientResponse:
         async with session.get(redirect, headers={"Cookie": cookie}) as resp:
             await resp.text()
             return resp
+
+
+async def press_all(tally, payloads: list[dict]) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
+    """Every press sent at once over one client session, each a new action with its own trigger_id."""
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        tally.slack.session = session
+        settle, tally.slack.settle = tally.slack.settle, None
+        try:
+            answers = await asyncio.gather(*(tally.slack.interact(p) for p in payloads))
+        finally:
+            tally.slack.session, tally.slack.settle = None, settle
+    await tally.settle()
+    return answers

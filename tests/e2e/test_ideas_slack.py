@@ -9,20 +9,19 @@ Sunday 15 November.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-import aiohttp
 import pytest
 from sqlalchemy import text
 
 from bot.ids import Action
 from storage.model import WorkspaceDefaults
 from tests.e2e.conftest import slack_settings, start_tally
+from tests.e2e.slack_client import press_all
 
 CHANNEL = "C0FRONTDESK"
 ADMIN = "U0LEAD"  # a Slack workspace admin: users.info says so, which makes them one of the forum's owners
@@ -165,19 +164,6 @@ async def test_voting_twice_counts_once_and_unvote_takes_it_back(tally, answers)
 
 
 # --- 2. a hundred votes at once ---------------------------------------------------------------------------------
-
-
-async def press_all(tally, payloads: list[dict]) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
-    """Every press sent at once over one client session, each a new action with its own trigger_id."""
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
-        tally.slack.session = session
-        settle, tally.slack.settle = tally.slack.settle, None
-        try:
-            answers = await asyncio.gather(*(tally.slack.interact(p) for p in payloads))
-        finally:
-            tally.slack.session, tally.slack.settle = None, settle
-    await tally.settle()
-    return answers
 
 
 async def test_a_hundred_people_voting_at_once_give_exactly_a_hundred_votes(tally, answers):

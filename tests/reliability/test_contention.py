@@ -17,6 +17,7 @@ import pytest
 
 from bot.errors import SORRY, UNAVAILABLE
 from bot.ids import Action
+from tests.e2e.slack_client import press_all
 from tests.e2e.test_ideas_slack import votes_shown
 from tests.e2e.test_ideas_teams import THREAD, facts, vote_invoke
 from tests.e2e.test_ideas_teams import install_and_propose_in_channel as propose_in_teams
@@ -51,19 +52,6 @@ def press(tally, action: Action, value: str, user: str) -> dict:  # type: ignore
     return payload
 
 
-async def press_all_at_once(tally, payloads: list[dict]) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
-    """Every press in flight at the same time (one connection each), then what Tally sends after them."""
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
-        tally.slack.session = session
-        settle, tally.slack.settle = tally.slack.settle, None
-        try:
-            answers = await asyncio.gather(*(tally.slack.interact(p) for p in payloads))
-        finally:
-            tally.slack.session, tally.slack.settle = None, settle
-    await tally.settle()
-    return answers
-
-
 def times_shown(blocks: list[dict]) -> int:
     found = re.search(r"([\d,]+) times? this week", str(blocks))
     assert found, blocks
@@ -93,7 +81,7 @@ async def test_two_hundred_happened_again_clicks_at_once_count_exactly_two_hundr
     status, _ = await tally.slack.slash("Printer in reception jams on every letter #reception 5m")
     assert status == 200 and tally.count("select count(*) from problem") == 1
     clickers = [f"U0CLICK{n:03d}" for n in range(PRESSES)]
-    answers = await press_all_at_once(tally, [press(tally, Action.HAPPENED_AGAIN, "1", u) for u in clickers])
+    answers = await press_all(tally, [press(tally, Action.HAPPENED_AGAIN, "1", u) for u in clickers])
     report(
         f"slack happened-again ({tally.engine.dialect.name})",
         answers,
@@ -116,7 +104,7 @@ async def test_two_hundred_people_voting_at_once_give_exactly_two_hundred_votes(
     status, _ = await tally.slack.slash("Email the decision letter as well as posting it", command="/idea")
     assert status == 200 and tally.count("select count(*) from idea") == 1
     voters = [f"U0VOTER{n:03d}" for n in range(PRESSES)]
-    answers = await press_all_at_once(tally, [press(tally, Action.VOTE, "1", u) for u in voters])
+    answers = await press_all(tally, [press(tally, Action.VOTE, "1", u) for u in voters])
     report(f"slack votes ({tally.engine.dialect.name})", answers, tally.count("select count(*) from idea_vote"))
 
     assert [status for status, _ in answers] == [200] * PRESSES, {s for s, _ in answers}
