@@ -54,16 +54,16 @@ class OpenProblemsCache:
                 self._windows.move_to_end((key, limit))
         if kept is not None and kept.version == wanted:
             return kept
-        window = None
-        if kept is not None and wanted[2] > kept.version[2]:
+        problems: tuple[Problem, ...] | None = None
+        if kept is not None and wanted[2] > kept.version[2]:  # reported since: read those alone
             added = _problems(db.execute(sql.open_since(area_id), {**params, "after": kept.version[2]}), key)
             merged = (*added, *kept.problems)
             if added and kept.problems and added[-1].number < kept.problems[0].number:  # committed out of order
                 merged = tuple(sorted(merged, key=lambda p: -p.number))
-            window = OpenProblems(key, (), merged[:limit])
-        if window is None or _fingerprint(window.problems) != wanted:
-            window = OpenProblems(key, (), _problems(db.execute(sql.open_window(area_id), params), key))
-        window = OpenProblems(key, _fingerprint(window.problems), window.problems)
+            problems = merged[:limit]
+        if problems is None or _fingerprint(problems) != wanted:  # anything else changed: the window again
+            problems = _problems(db.execute(sql.open_window(area_id), params), key)
+        window = OpenProblems(key, _fingerprint(problems), problems)
         self._keep((key, limit), window)
         return window
 
