@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from hypothesis import strategies as st
 
@@ -50,7 +51,14 @@ MAX_BODY = 1024**2  # aiohttp's client_max_size: a bigger body is refused 413 be
 
 
 def too_big(body: Any) -> bool:
-    return len(json.dumps(body).encode()) > MAX_BODY * 0.95
+    """Near the request limit once sent: a Slack payload goes form-encoded, which can triple its size."""
+    return len(quote(json.dumps(body)).encode()) > MAX_BODY * 0.95
+
+
+def stored(running) -> str:  # type: ignore[no-untyped-def]
+    """Every table's rows but the forum table, whose default row the scheduler makes on its own time (no form or
+    command here makes a forum)."""
+    return "\n".join(line for line in running.dump().splitlines() if not line.startswith("forum: "))
 
 
 async def stored_whole(running) -> None:  # type: ignore[no-untyped-def]

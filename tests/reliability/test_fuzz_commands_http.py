@@ -19,6 +19,7 @@ from tests.e2e.conftest import teams_post
 from tests.e2e.fake_connector import activity
 from tests.limits import message_violations
 from tests.reliability.fuzzing import ErrorLog, drawn, hostile_text
+from tests.reliability.payloads import stored
 
 SLASH_PREFIXES = {
     "/problem": ("", "again ", "again 1 ", "show ", "list ", "top ", "status 1 ", "merge 1 into "),
@@ -89,7 +90,7 @@ async def test_teams_messages_with_hostile_text_are_answered_and_an_error_stores
     errors = 0
     with ErrorLog() as logged:
         for n, (prefix, text) in enumerate(examples):
-            before, sent = teams.dump(), len(fake.sent)
+            before, sent = stored(teams), len(fake.sent)
             status, body = await teams_post(teams, teams_message(fake, prefix + text, n))
             statuses[status] += 1
             assert status in (200, 201), (prefix + text, status, body[:300])
@@ -98,7 +99,7 @@ async def test_teams_messages_with_hostile_text_are_answered_and_an_error_stores
             assert replies, f"no reply to {prefix + text!r}"
             if all(is_error_card(s.card) for s in replies):
                 errors += 1
-                assert teams.dump() == before, f"an error card for {prefix + text!r}, yet something was stored"
+                assert stored(teams) == before, f"an error card for {prefix + text!r}, yet something was stored"
     assert sum(statuses.values()) == TEAMS_EXAMPLES and not set(statuses) - {200, 201}
     print(
         f"\nfuzz commands over HTTP ({teams.engine.dialect.name}), Teams: {TEAMS_EXAMPLES} messages, "

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from bot.ids import Action, FormField, IdeaField
 from tests.reliability.fuzzing import ErrorLog, drawn, hostile_text
-from tests.reliability.payloads import BUTTON_VALUES, JSON, UNKNOWN, WELL_FORMED, stored_whole, too_big
+from tests.reliability.payloads import BUTTON_VALUES, JSON, UNKNOWN, WELL_FORMED, stored, stored_whole, too_big
 
 
 def element(field: str, value: Any, kind: str) -> dict[str, Any]:
@@ -97,7 +97,7 @@ async def slack_views(tally) -> None:  # type: ignore[no-untyped-def]
         for callback, fields in (CAPTURE, IDEA):
             for view in drawn(slack_submission(callback, fields), SLACK_VIEWS):
                 payload = {**slack.payload("view_submission"), "view": fill(slack.fake_url, view)}
-                before = unchanged or tally.dump()  # the last form's errors changed nothing: no need to look again
+                before = unchanged or stored(tally)  # the last form's errors changed nothing: no need to look again
                 unchanged = ""
                 status, body = await slack.interact(payload)
                 if too_big(payload) and status == 413:
@@ -110,7 +110,7 @@ async def slack_views(tally) -> None:  # type: ignore[no-untyped-def]
                     assert answer.get("response_action") == "errors", answer
                     assert answer["errors"] and all(k in fields for k in answer["errors"]), answer
                     assert all(isinstance(v, str) and 0 < len(v) <= 2000 for v in answer["errors"].values())
-                    assert tally.dump() == before, "a form answered with errors, yet something was stored"
+                    assert stored(tally) == before, "a form answered with errors, yet something was stored"
                     unchanged = before
                     statuses["errors on the form"] += 1
                 else:
@@ -190,13 +190,13 @@ async def slack_misshapen(tally) -> None:  # type: ignore[no-untyped-def]
         for dropped, (name, change) in [(True, case) for case in DROPPED] + [(False, case) for case in ODD]:
             payload = copy.deepcopy(slack.payload("block_actions"))
             change(payload)
-            before = tally.dump()
+            before = stored(tally)
             occurrences = tally.count("select coalesce(sum(count), 0) from occurrence")
             status, body = await slack.interact(payload)
             assert status == 200, (name, status, body[:300])
             assert not (crashes := logged.take()), (name, crashes)
             if dropped:
-                assert tally.dump() == before, name
+                assert stored(tally) == before, name
             else:
                 assert tally.count("select coalesce(sum(count), 0) from occurrence") == occurrences + 1, name
     total = len(DROPPED) + len(ODD)
