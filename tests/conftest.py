@@ -36,3 +36,18 @@ def pytest_runtest_makereport(item, call):
         report.outcome = "failed"
         report.longrepr = f"PostgreSQL test skipped under CI=true: {report.longrepr}"
     return report
+
+
+@pytest.fixture(autouse=True)
+def logging_as_it_was():
+    """A test that runs the CLI (`cli.main`) sets logging up as a process would: a root handler on the test's own
+    stderr, which closes with the test. Put back after it, so no later test's log line meets a closed stream."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            root.removeHandler(handler)
+    root.setLevel(level)
