@@ -118,7 +118,7 @@ def duplicate_check(engine: Engine, org: Org, runs: int) -> tuple[list[float], i
             most_similar(wording, candidates)
             if n >= len(areas):
                 samples.append((time.perf_counter() - started) * 1000)
-            most = max(most, len(candidates))
+            most = max(most, len(candidates.problems))
         open_problems = uow.session.execute(  # type: ignore[attr-defined]
             text("select count(*) from problem where workspace_id = :ws and status in ('open', 'investigating')"),
             {"ws": org.workspace_id},
