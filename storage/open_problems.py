@@ -32,6 +32,14 @@ def _fingerprint(problems: tuple[Problem, ...]) -> tuple[int, ...]:
     return len(ids), sum(ids), max(ids, default=0), investigating
 
 
+def _grown(version: tuple[int, ...], added: tuple[Problem, ...]) -> tuple[int, ...]:
+    """A window's figures with problems added and none dropped, without going over the whole window again."""
+    count, total, newest, investigating = version
+    ids = [p.id or 0 for p in added]
+    under = sum(p.id or 0 for p in added if p.status is Status.INVESTIGATING)
+    return count + len(ids), total + sum(ids), max([newest, *ids]), investigating + under
+
+
 class OpenProblemsCache:
     """One per database (the unit of work factory's), shared by its threads; windows evicted oldest first."""
 
@@ -47,7 +55,9 @@ class OpenProblemsCache:
         params: dict[str, Any] = {"ws": workspace_id, "limit": limit}
         if area_id is not None:
             params["area"] = area_id
-        wanted = tuple(int(v) for v in db.execute(sql.open_fingerprint(area_id), params).first())
+        wanted = tuple(int(v) for v in db.execute(sql.all_open_fingerprint(area_id), params).first())
+        if wanted[0] > limit:  # more open than the window holds: the window's own figures
+            wanted = tuple(int(v) for v in db.execute(sql.open_fingerprint(area_id), params).first())
         with self._lock:
             kept = self._windows.get((key, limit))
             if kept is not None:
@@ -55,15 +65,18 @@ class OpenProblemsCache:
         if kept is not None and kept.version == wanted:
             return kept
         problems: tuple[Problem, ...] | None = None
+        version: tuple[int, ...] = ()
         if kept is not None and wanted[2] > kept.version[2]:  # reported since: read those alone
             added = _problems(db.execute(sql.open_since(area_id), {**params, "after": kept.version[2]}), key)
             merged = (*added, *kept.problems)
             if added and kept.problems and added[-1].number < kept.problems[0].number:  # committed out of order
                 merged = tuple(sorted(merged, key=lambda p: -p.number))
             problems = merged[:limit]
-        if problems is None or _fingerprint(problems) != wanted:  # anything else changed: the window again
+            version = _grown(kept.version, added) if len(merged) <= limit else _fingerprint(problems)
+        if problems is None or version != wanted:  # anything else changed: the window again
             problems = _problems(db.execute(sql.open_window(area_id), params), key)
-        window = OpenProblems(key, _fingerprint(problems), problems)
+            version = _fingerprint(problems)
+        window = OpenProblems(key, version, problems)
         self._keep((key, limit), window)
         return window
 
