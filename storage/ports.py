@@ -41,8 +41,7 @@ class Busy(Exception):
 
 
 class Unavailable(Exception):
-    """The database could not be reached, or stayed locked by another process past the wait: nothing was stored,
-    and the same request may well work in a minute."""
+    """The database couldn't be reached, or another process held it past the wait: nothing stored; try later."""
 
 
 class WorkspaceRepository(abc.ABC):
@@ -119,13 +118,11 @@ class ProblemRepository(abc.ABC):
 
     @abc.abstractmethod
     def lock(self, workspace_id: int, problem_id: int) -> None:
-        """Hold the problem until this unit of work ends: repeats of one problem then happen one after another,
-        so each reads every earlier one's tally and the card's total is never behind."""
+        """Hold the problem till this unit of work ends: its repeats go one at a time, so no card's total lags."""
 
     @abc.abstractmethod
     def open_in_area(self, workspace_id: int, area_id: int | None, limit: int = 500) -> OpenProblems:
-        """Open or investigating problems whose area is exactly `area_id` (no area when None), newest
-        first: the candidates a new report may duplicate."""
+        """The newest open problems of exactly `area_id` (None: no area): what a new report may duplicate."""
 
 
 class OccurrenceRepository(abc.ABC):

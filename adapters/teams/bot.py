@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, TurnContext
@@ -29,6 +29,7 @@ from . import cards, files, translate
 from .ids import ADAPTIVE_CARD, FORM_VERBS, DataKey, InvokeName
 from .invokes import CardActionMessage
 from .outbox import TeamsOutbox, card_activity
+from .replacing import as_replacement, is_plain, submits_form
 
 log = logging.getLogger("tally.teams")
 
@@ -366,30 +367,6 @@ class TallyTeamsBot(ActivityHandler):
         message = MessageFactory.attachment(attachment(card))
         message.id = activity_id
         await turn_context.update_activity(message)
-
-
-def is_plain(reply: Reply) -> bool:
-    """A reply that reads as one line of text (an error, a notice), with nothing to press."""
-    return not (reply.buttons or reply.fields or reply.lines or reply.sections or reply.form)
-
-
-def submits_form(data: dict[str, Any]) -> bool:
-    """The card action is a form's submit button (the capture form's or the idea form's)."""
-    return translate.button(data)[0] in FORM_VERBS
-
-
-def as_replacement(outcome: Outcome, submitted: dict[str, Any]) -> Outcome:
-    """A submitted form card turns into what it created: the new problem's (or idea's) card replaces the form."""
-    if not submits_form(submitted) or outcome.first(Target.REPLACE):
-        return outcome
-    if DataKey.ORIGIN.value in submitted:  # a form answered in 1:1 for a channel: the card goes to the channel
-        return outcome
-    swapped = (Target.CONVERSATION, Target.FORM)
-    return Outcome(
-        tuple(replace(r, to=Target.REPLACE) if r.to in swapped else r for r in outcome.replies),
-        outcome.redelivered,
-        outcome.sequence,
-    )
 
 
 async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
