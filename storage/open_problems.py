@@ -17,9 +17,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from storage import statements as sql
-from storage.model import OpenProblems, Problem, Status
+from storage.model import STATUSES, OpenProblems, Problem, Status
 
-STATUSES = {s.value: s for s in Status}
 KEPT_PROBLEMS = 20_000  # across all areas kept: about 5 MB of short texts, whatever the organisation's size
 Key = tuple[int, int, int | None]  # (the cache's number in this process, workspace id, area id)
 _caches = itertools.count(1)
