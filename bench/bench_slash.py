@@ -118,6 +118,33 @@ def serve(target: str, db_url: str, api_url: str, log_path: str, probe: bool, co
         import slash_probe
 
         slash_probe.install()
+    if os.environ.get("BENCH_GC_STATS"):  # diagnostics: how long the collector runs in the Tally process
+        import gc
+
+        gc_started = [0.0]
+        gc_total = [0.0, 0]
+
+        def on_gc(phase: str, info: dict) -> None:
+            if phase == "start":
+                gc_started[0] = time.perf_counter()
+            else:
+                gc_total[0] += time.perf_counter() - gc_started[0]
+                gc_total[1] += 1
+                if info.get("generation") == 2:
+                    print(f"  gc gen2: {1000 * (time.perf_counter() - gc_started[0]):.1f} ms", file=sys.stderr)
+
+        gc.callbacks.append(on_gc)
+        import atexit
+
+        atexit.register(lambda: print(f"  gc: {gc_total[1]} runs, {gc_total[0] * 1000:.0f} ms", file=sys.stderr))
+    profile = os.environ.get("BENCH_CPROFILE")  # a deterministic profile of the Tally process, written here
+    if profile and target == "tally":
+        import cProfile
+
+        with cProfile.Profile() as recorded:
+            asyncio.run(_serve(target, db_url, api_url, log_path, probe, conn))
+        recorded.dump_stats(profile)
+        return
     asyncio.run(_serve(target, db_url, api_url, log_path, probe, conn))
 
 
@@ -553,7 +580,7 @@ def cpu_seconds(pid: int) -> float:
 def start_py_spy(pid: int, out: Path) -> subprocess.Popen:
     py_spy = Path(sys.executable).parent / "py-spy"
     out.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [str(py_spy), "record", "--pid", str(pid), "--rate", "100", "--threads", "--format", "raw"]
+    cmd = [str(py_spy), "record", "--pid", str(pid), "--rate", os.environ.get("BENCH_SPY_RATE", "100"), "--threads", "--format", "raw"]
     if os.environ.get("BENCH_SPY_GIL"):  # only the thread holding the GIL: where the CPU goes, not the waits
         cmd.append("--gil")
     spy = subprocess.Popen([*cmd, "--output", f"{out}.txt"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

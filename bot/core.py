@@ -266,6 +266,8 @@ def posts_anonymously(command: c.Command) -> bool:
 def spelled(reply: Reply, platform: str) -> Reply:
     """Help and errors name commands as the person's platform spells them."""
     where = Platform(platform)
+    if where is Platform.SLACK:  # Slack spells them as they are written: nothing to copy
+        return reply
     return replace(
         reply,
         text=spell(reply.text, where),

@@ -145,19 +145,35 @@ class _AreaIndex:
     def follow(self, area: OpenProblems) -> None:
         if area.version == self.version:
             return
-        now = {p.number: p for p in area.problems}
-        for number in self.problems.keys() - now.keys():
-            for stem in self.words.pop(number).stems:
-                numbers = self.postings[stem]
-                numbers.discard(number)
-                if not numbers:
-                    del self.postings[stem]
-        for number in now.keys() - self.problems.keys():
-            words = self.words[number] = _words(now[number].description or now[number].title)
-            for stem in words.stems:
-                self.postings.setdefault(stem, set()).add(number)
-        self.problems = now
+        if area.grew_from is not None and area.grew_from == self.version:  # problems added: index just those
+            for problem in area.added:
+                self._add(problem)
+            if len(self.problems) > len(area.problems):  # the window was full: its oldest went
+                floor = area.problems[-1].number
+                for number in [n for n in self.problems if n < floor]:
+                    self._remove(number)
+        else:
+            now = {p.number: p for p in area.problems}
+            for number in self.problems.keys() - now.keys():
+                self._remove(number)
+            for number in now.keys() - self.problems.keys():
+                self._add(now[number])
+            self.problems = now  # this version's own objects (a status may have changed)
         self.version = area.version
+
+    def _add(self, problem: Problem) -> None:
+        words = self.words[problem.number] = _words(problem.description or problem.title)
+        self.problems[problem.number] = problem
+        for stem in words.stems:
+            self.postings.setdefault(stem, set()).add(problem.number)
+
+    def _remove(self, number: int) -> None:
+        del self.problems[number]
+        for stem in self.words.pop(number).stems:
+            numbers = self.postings[stem]
+            numbers.discard(number)
+            if not numbers:
+                del self.postings[stem]
 
     def most_similar(self, text: str) -> Problem | None:
         wanted = _words(text)

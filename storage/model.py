@@ -96,6 +96,10 @@ class OpenProblems:
     key: tuple[int, int, int | None]
     version: tuple[int, ...]
     problems: tuple[Problem, ...]
+    # Set when this version is `grew_from`'s problems with `added` put in (and the window's oldest let go, if it
+    # was full): a reader at `grew_from` may apply just that.
+    grew_from: tuple[int, ...] | None = None
+    added: tuple[Problem, ...] = ()
 
 
 @dataclass

@@ -63,8 +63,7 @@ class OpenProblemsCache:
                 self._windows.move_to_end((key, limit))
         if kept is not None and kept.version == wanted:
             return kept
-        problems: tuple[Problem, ...] | None = None
-        version: tuple[int, ...] = ()
+        window: OpenProblems | None = None
         if kept is not None and wanted[2] > kept.version[2]:  # reported since: read those alone
             added = _problems(db.execute(sql.open_since(area_id), {**params, "after": kept.version[2]}), key)
             merged = (*added, *kept.problems)
@@ -72,10 +71,11 @@ class OpenProblemsCache:
                 merged = tuple(sorted(merged, key=lambda p: -p.number))
             problems = merged[:limit]
             version = _grown(kept.version, added) if len(merged) <= limit else _fingerprint(problems)
-        if problems is None or version != wanted:  # anything else changed: the window again
+            if version == wanted:
+                window = OpenProblems(key, version, problems, grew_from=kept.version, added=added)
+        if window is None:  # anything else changed: the window again
             problems = _problems(db.execute(sql.open_window(area_id), params), key)
-            version = _fingerprint(problems)
-        window = OpenProblems(key, version, problems)
+            window = OpenProblems(key, _fingerprint(problems), problems)
         self._keep((key, limit), window)
         return window
 

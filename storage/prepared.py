@@ -73,9 +73,11 @@ class _Compiled:
         return [values[name] for name in self.positions]
 
     def rows(self, cursor: Any) -> list[Any]:
-        if cursor.description is None or self.row is None:
+        if self.row is None:  # nothing to return (an INSERT without RETURNING, an UPDATE, a DELETE)
             return []
-        if self.results is None:
+        if self.results is None:  # the driver's column types, once: psycopg builds `description` anew per call
+            if cursor.description is None:
+                return []
             self.results = [
                 kind.result_processor(self.dialect, column[1])
                 for kind, column in zip(self.types, cursor.description, strict=True)

@@ -19,6 +19,7 @@ from bot.replies import Reply, Target
 from bot.tasks import Background
 
 from . import blocks, modals, translate
+from .poster import post_message
 
 log = logging.getLogger("tally.slack")
 # How long a request's answer waits for its cards to be posted: inside Slack's 3 seconds, with the core's own
@@ -202,7 +203,9 @@ class Outbox:
         """Post as Tally; where Tally isn't a member, answer through response_url, unless that would show
         an anonymous reporter's command and name to the channel."""
         try:
-            await where.client.chat_postMessage(channel=where.channel_id, unfurl_links=False, **message(reply))
+            await post_message(
+                self.session, where.client, {"channel": where.channel_id, "unfurl_links": False, **message(reply)}
+            )
         except SlackApiError as exc:
             if not where.response_url:
                 raise

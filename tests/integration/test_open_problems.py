@@ -78,7 +78,8 @@ def test_any_mix_of_changes_by_two_replicas_reads_as_the_database_holds_it(engin
     ws, areas = _setup(here)
     places = [*areas, None]
     rng = random.Random(5)
-    numbers = 0
+    numbers, grown = 0, 0
+    kept: dict = {}  # each reader's last window of each area and size
     for step in range(120):
         units = rng.choice((here, there))
         if numbers == 0 or rng.random() < 0.5:
@@ -92,4 +93,14 @@ def test_any_mix_of_changes_by_two_replicas_reads_as_the_database_holds_it(engin
                 _change(units, ws, number, area_id=rng.choice(places))
         for reader in (here, there):
             place, limit = rng.choice(places), rng.choice((3, 500))
-            assert _read(reader, ws, place, limit).problems == _fresh(reader, ws, place, limit), step
+            before = kept.get((id(reader), place, limit))
+            window = _read(reader, ws, place, limit)
+            assert window.problems == _fresh(reader, ws, place, limit), step
+            if window.grew_from is not None and window is not before:  # what a reader at the last version applies
+                grown += 1
+                assert before is not None and window.grew_from == before.version, step
+                assert (
+                    window.problems == tuple(sorted((*window.added, *before.problems), key=lambda p: -p.number))[:limit]
+                )
+            kept[(id(reader), place, limit)] = window
+    assert grown > 10  # the grown path was taken, not only fresh windows

@@ -83,3 +83,30 @@ def test_the_index_is_kept_per_area_and_let_go_when_too_many_are_held(monkeypatc
     assert dedupe.most_similar("printer jammed again", two).id == 3  # another area: its own problems
     assert list(dedupe._indexes) == [(1, 1, 2)]  # three held is over the limit: the older area went
     assert dedupe.most_similar("phone queue long", one).number == 1  # and comes back when checked again
+
+
+def test_an_index_grown_from_its_own_version_matches_one_built_afresh():
+    """A version that only adds problems (and lets the full window's oldest go) is applied as just that: the
+    answers stay those of comparing every candidate, through growth, a full window and a change in between."""
+    rng = random.Random(5)
+    limit, numbers = 40, iter(range(1, 10_000))
+    window: tuple[Problem, ...] = ()
+    area = OpenProblems((1, 1, 9), (0,), window)
+    for step in range(80):
+        if step % 17 == 16:  # something else changed (a problem closed): a new window, not grown
+            window = window[1:]
+            area = OpenProblems(area.key, (step, 1), window)
+        else:
+            added = tuple(
+                Problem(1, n, _text(rng), id=n)
+                for n in sorted((next(numbers) for _ in range(rng.randint(1, 6))), reverse=True)
+            )
+            window = (added + window)[:limit]
+            area = OpenProblems(area.key, (step, 0), window, grew_from=area.version, added=added)
+        for _ in range(15):
+            text = _text(rng)
+            assert dedupe.most_similar(text, area) == dedupe.most_similar(text, list(window)), text
+        index = dedupe._index_of(area)
+        assert index.problems == {p.number: p for p in window}
+        assert set(index.words) == set(index.problems)
+        assert {n for held in index.postings.values() for n in held} == set(index.problems)
