@@ -580,7 +580,17 @@ def cpu_seconds(pid: int) -> float:
 def start_py_spy(pid: int, out: Path) -> subprocess.Popen:
     py_spy = Path(sys.executable).parent / "py-spy"
     out.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [str(py_spy), "record", "--pid", str(pid), "--rate", os.environ.get("BENCH_SPY_RATE", "100"), "--threads", "--format", "raw"]
+    cmd = [
+        str(py_spy),
+        "record",
+        "--pid",
+        str(pid),
+        "--rate",
+        os.environ.get("BENCH_SPY_RATE", "100"),
+        "--threads",
+        "--format",
+        "raw",
+    ]
     if os.environ.get("BENCH_SPY_GIL"):  # only the thread holding the GIL: where the CPU goes, not the waits
         cmd.append("--gil")
     spy = subprocess.Popen([*cmd, "--output", f"{out}.txt"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
