@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,18 +98,38 @@ def anchor(engine: Engine, org: Org, slug: str) -> float:
         return timed(lambda: conn.execute(query, params).scalar())
 
 
-def measure(engine: Engine, org: Org, runs: int, occurrences: int) -> Measured:
-    factory = SqlUnitOfWorkFactory(engine)
-    digest(factory, org, FORUM)  # warm: imports, statement caches, the database's own caches
-    anchors, one = [], []
+@dataclass(frozen=True)
+class Site:
+    """One generated organisation in its database."""
+
+    engine: Engine
+    org: Org
+    factory: SqlUnitOfWorkFactory
+
+
+def measure(sites: dict[str, Site], runs: int) -> dict[str, Measured]:
+    """One forum's digest on each organisation in turn, `runs` rounds, so that warming up and the load of a shared
+    machine fall on all of them alike (the ratio compares them); then all forums' digests on each."""
+    anchors: dict[str, list[float]] = {which: [] for which in sites}
+    one: dict[str, list[float]] = {which: [] for which in sites}
+    for site in sites.values():
+        digest(site.factory, site.org, FORUM)  # warm: imports, statement caches, the database's own caches
     for _ in range(runs):
-        anchors.append(anchor(engine, org, FORUM))
-        one.append(timed(lambda: digest(factory, org, FORUM)))
-    started = time.perf_counter()
-    each = {slug: timed(lambda s=slug: digest(factory, org, s)) for slug in org.forum_slugs}  # type: ignore[misc]
-    everyone = time.perf_counter() - started
-    slowest = max(each.items(), key=lambda kv: kv[1])
-    return Measured(occurrences, statistics.median(anchors), one, everyone, slowest)
+        for which, site in sites.items():
+            anchors[which].append(anchor(site.engine, site.org, FORUM))
+            one[which].append(timed(lambda s=site: digest(s.factory, s.org, FORUM)))  # type: ignore[misc]
+    measured = {}
+    for which, site in sites.items():
+        started = time.perf_counter()
+        each = {
+            slug: timed(lambda s=slug, t=site: digest(t.factory, t.org, s))  # type: ignore[misc]
+            for slug in site.org.forum_slugs
+        }
+        everyone = time.perf_counter() - started
+        slowest = max(each.items(), key=lambda kv: kv[1])
+        occurrences = site.org.rows["occurrence"]
+        measured[which] = Measured(occurrences, statistics.median(anchors[which]), one[which], everyone, slowest)
+    return measured
 
 
 def duplicate_check(engine: Engine, org: Org, runs: int) -> tuple[list[float], int, int]:
@@ -187,7 +207,7 @@ def organisation(engine: Engine, shape: Shape, ready: bool) -> Org:
 def run(kind: str, args: argparse.Namespace, notes: list[str]) -> list[Figure]:
     label = "SQLite" if kind == "sqlite" else "PostgreSQL"
     figures: list[Figure] = []
-    results: dict[str, Measured] = {}
+    generated: list[Figure] = []  # the large organisation's, listed with its figures
     windows: dict[str, tuple[int, int, int, str]] = {}
     shapes = {
         "small": Shape(occurrences=args.small),
@@ -195,41 +215,48 @@ def run(kind: str, args: argparse.Namespace, notes: list[str]) -> list[Figure]:
     }
     if args.uniform:
         shapes["uniform"] = Shape(occurrences=args.occurrences)
-    for which, shape in shapes.items():
-        occurrences = shape.occurrences
-        with database(kind, args.sqlite_dir, shape) as (url, ready):
+    with ExitStack() as stack:
+        sites: dict[str, Site] = {}
+        for which, shape in shapes.items():
+            url, ready = stack.enter_context(database(kind, args.sqlite_dir, shape))
             engine = make_engine(url)
+            stack.callback(engine.dispose)
             org = organisation(engine, shape, ready)
-            windows[which] = (*recent(engine, org), repr(digest(SqlUnitOfWorkFactory(engine), org, FORUM)))
+            org.rows.setdefault("occurrence", shape.occurrences)  # a kept database's
+            sites[which] = Site(engine, org, SqlUnitOfWorkFactory(engine))
+            windows[which] = (*recent(engine, org), repr(digest(sites[which].factory, org, FORUM)))
+            print(f"{label} ({which}): last {RECENT_WEEKS} weeks {windows[which][0]:,} rows", file=sys.stderr)
             if not ready:
                 rows = ", ".join(f"{n:,} {t}" for t, n in org.rows.items())
                 print(f"{label} ({which}): generated {rows} in {org.seconds:.1f} s", file=sys.stderr)
                 if which == "large":
-                    figures.append(
+                    generated.append(
                         Figure("digest", f"{label} generate the organisation ({org.total_rows:,} rows)",
                                f"{org.seconds:.0f} s", f"< {GENERATE_TARGET_S} s", "-", org.seconds < GENERATE_TARGET_S)
                     )  # fmt: skip
-            print(f"{label} ({which}): last {RECENT_WEEKS} weeks {windows[which][0]:,} rows", file=sys.stderr)
-            measured = measure(engine, org, args.runs, occurrences)
+        if windows["small"] != windows["large"]:
+            raise SystemExit(f"{label}: the recent weeks or {FORUM}'s digest differ between the organisations")
+        results = measure(sites, args.runs)
+        for which, site in sites.items():
             if args.explain:
-                print(f"{label}, {occurrences:,} occurrences ({which}), {FORUM}:", file=sys.stderr)
-                explain(engine, lambda: digest(SqlUnitOfWorkFactory(engine), org, FORUM))  # noqa: B023
-            results[which] = measured
-            forums = len(org.forum_slugs)
+                print(f"{label}, {site.org.rows['occurrence']:,} occurrences ({which}), {FORUM}:", file=sys.stderr)
+                explain(site.engine, lambda s=site: digest(s.factory, s.org, FORUM))  # type: ignore[misc]
             if which == "uniform":
-                engine.dispose()
                 continue
-            size = f"{occurrences:,} occurrences"
+            measured = results[which]
+            if which == "large":
+                figures += generated
+            size = f"{measured.occurrences:,} occurrences"
             one = f"{statistics.median(measured.one):.0f} ms (max {max(measured.one):.0f} ms)"
             figures += [
                 Figure("digest", f"{label} {size}: one forum's digest, median (max)", one, f"< {ONE_TARGET_MS} ms",
                        f"count(*) of its week {measured.anchor_ms:.1f} ms", max(measured.one) < ONE_TARGET_MS),
-                Figure("digest", f"{label} {size}: all {len(org.forum_slugs)} forums' digests",
+                Figure("digest", f"{label} {size}: all {len(site.org.forum_slugs)} forums' digests",
                        f"{measured.everyone:.2f} s (slowest {measured.slowest[0]} {measured.slowest[1]:.0f} ms)",
                        f"< {ALL_TARGET_S} s", "-", measured.everyone < ALL_TARGET_S),
             ]  # fmt: skip
             if which == "large":
-                samples, open_problems, most = duplicate_check(engine, org, args.runs * 10)
+                samples, open_problems, most = duplicate_check(site.engine, site.org, args.runs * 10)
                 ordered = sorted(samples)
                 p95 = ordered[int(len(ordered) * 0.95) - 1]
                 figures.append(
@@ -237,9 +264,7 @@ def run(kind: str, args: argparse.Namespace, notes: list[str]) -> list[Figure]:
                            f"{statistics.median(ordered):.2f} / {p95:.2f} ms ({ordered[-1]:.2f} ms)",
                            f"< {DEDUPE_TARGET_MS} ms", f"up to {most} candidates in an area", p95 < DEDUPE_TARGET_MS)
                 )  # fmt: skip
-            engine.dispose()
-    if windows["small"] != windows["large"]:
-        raise SystemExit(f"{label}: the recent weeks or {FORUM}'s digest differ between the organisations")
+        forums = len(sites["small"].org.forum_slugs)
     small, large = results["small"], results["large"]
     ratio = statistics.median(large.one) / statistics.median(small.one)
     figures.append(
@@ -252,11 +277,11 @@ def run(kind: str, args: argparse.Namespace, notes: list[str]) -> list[Figure]:
         uniform = results["uniform"]
         notes.append(
             f"Information, not a target: {label}, {uniform.occurrences:,} occurrences spread evenly over the two years"
-            f" (ten times the rows in the digest's 26 weeks too, {windows['uniform'][0]:,} against"
+            f" (ten times the rows in the digest's 26 weeks too: {windows['uniform'][0]:,} against"
             f" {windows['small'][0]:,} in the last {RECENT_WEEKS} weeks): one forum's digest median"
-            f" {statistics.median(uniform.one):.0f} ms (max {max(uniform.one):.0f} ms), all"
-            f" {forums} forums {uniform.everyone:.2f} s; at {uniform.occurrences:,} / at"
-            f" {small.occurrences:,} (uniform) {statistics.median(uniform.one) / statistics.median(small.one):.2f}x"
+            f" {statistics.median(uniform.one):.0f} ms (max {max(uniform.one):.0f} ms), all {forums} forums"
+            f" {uniform.everyone:.2f} s; at {uniform.occurrences:,} spread evenly / at {small.occurrences:,}"
+            f" {statistics.median(uniform.one) / statistics.median(small.one):.2f}x"
             f" (count(*) anchor {uniform.anchor_ms / small.anchor_ms:.2f}x)"
         )
     return figures
