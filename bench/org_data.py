@@ -3,10 +3,16 @@ a million occurrences over two years, 5,000 ideas and 200,000 votes, written in 
 
 Rows are made in Python (seeded, so every run builds the same organisation) and written with PostgreSQL's COPY,
 or SQLAlchemy Core executemany on SQLite: the ORM would take an hour for a million rows.
+
+Two ways to have ten times the occurrences (see `Shape.base`): spread evenly over the two years like the smaller
+organisation's (ten times the rows in every week, the digest's too), or the smaller organisation's rows exactly,
+with the rest in the weeks before its last `recent_weeks`: ten times the history, the same recent weeks. Problems,
+ideas, votes and demand each come from their own seeded stream, so they are the same however many occurrences.
 """
 
 from __future__ import annotations
 
+import heapq
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -82,6 +88,15 @@ class Shape:
     votes: int = 200_000
     people: int = 3_000
     seed: int = 10
+    # None: all the occurrences spread evenly over the weeks. Else the organisation of `base` occurrences spread
+    # evenly, row for row, and the other `occurrences - base` in the weeks before its last `recent_weeks`.
+    base: int | None = None
+    recent_weeks: int = 52
+
+    @property
+    def recent_from(self) -> int:
+        """Weeks back from the last week to the first of the recent weeks that `base` alone fills."""
+        return self.recent_weeks - 1
 
 
 @dataclass
@@ -107,7 +122,9 @@ def title(rng: random.Random) -> str:
 def generate(engine: Engine, shape: Shape, week: IsoWeek, progress: Callable[[int], None] | None = None) -> Org:
     """The organisation, its history ending with `week`, in one transaction; timed."""
     started = time.perf_counter()
-    rng = random.Random(shape.seed)
+    assert shape.base is None or 0 < shape.base <= shape.occurrences
+    assert shape.base is None or shape.recent_weeks < shape.weeks
+    rng = random.Random(shape.seed)  # the problems'; every other table has its own stream, seeded from it
     total = shape.problems + shape.occurrences + shape.ideas + shape.votes
     bar = progress or Progress(total)
     done = [0]
@@ -130,12 +147,12 @@ def generate(engine: Engine, shape: Shape, week: IsoWeek, progress: Callable[[in
         org.rows["process_area"] = len(areas)
         org.rows["problem"] = write(T(ProblemRow), _problems(rng, ws, shape, areas, first, end))
         problems = _problem_facts(conn, ws)
-        org.rows["occurrence"] = write(T(OccurrenceRow), _occurrences(rng, ws, shape, problems, first, week.sunday))
+        org.rows["occurrence"] = write(T(OccurrenceRow), _occurrences(ws, shape, problems, first, week))
         forum_ids = [int(i) for i in conn.scalars(select(T(ForumRow).c.id).where(T(ForumRow).c.workspace_id == ws))]
-        org.rows["idea"] = write(T(IdeaRow), _ideas(rng, ws, shape, forum_ids, first, end))
+        org.rows["idea"] = write(T(IdeaRow), _ideas(_stream(shape, 2), ws, shape, forum_ids, first, end))
         ideas = [int(i) for i in conn.scalars(select(T(IdeaRow).c.id).where(T(IdeaRow).c.workspace_id == ws))]
-        org.rows["idea_vote"] = write(T(IdeaVoteRow), _votes(rng, ws, shape, ideas))
-        org.rows["demand"] = write(T(DemandRow), _demand(rng, ws, org, shape.weeks, first), count=False)
+        org.rows["idea_vote"] = write(T(IdeaVoteRow), _votes(_stream(shape, 3), ws, shape, ideas))
+        org.rows["demand"] = write(T(DemandRow), _demand(_stream(shape, 4), ws, org, shape.weeks, first), count=False)
     bar(total)
     org.seconds = time.perf_counter() - started
     return org
@@ -251,15 +268,53 @@ def _problem_facts(conn: Connection, ws: int) -> list[_Facts]:
     return [_Facts(int(i), at.date(), int(e), int(u)) for i, at, e, u in conn.execute(query.order_by(p.c.number))]
 
 
+def _stream(shape: Shape, n: int) -> random.Random:
+    """The `n`th table's own random stream: what one table draws never shifts another's."""
+    return random.Random(shape.seed * 100 + n)
+
+
 def _occurrences(
-    rng: random.Random, ws: int, shape: Shape, problems: Sequence[_Facts], first: date, last: date
+    ws: int, shape: Shape, problems: Sequence[_Facts], first: date, week: IsoWeek
 ) -> Iterator[dict[str, Any]]:
     """Spread over problems by a long-tailed popularity, each on days from its raising to the digest's week; written
-    in date order, as they arrive, so the table lies on disk as a real one does."""
+    in date order, as they arrive, so the table lies on disk as a real one does.
+
+    With `shape.base`, the first `base` are drawn exactly as an organisation of `base` occurrences draws them, and
+    the rest, by the same popularity, on days before the recent weeks: the two organisations' recent weeks are the
+    same rows, and only the history before them differs."""
+    rng = _stream(shape, 5)
     weights = [rng.paretovariate(1.2) for _ in problems]
-    start, stop = first.toordinal(), last.toordinal()
-    picks = rng.choices(range(len(problems)), weights, k=shape.occurrences)
-    dated = sorted((rng.randint(min(max(start, problems[i].since.toordinal()), stop), stop), i) for i in picks)
+    start, stop = first.toordinal(), week.sunday.toordinal()
+    even = _dated(rng, problems, weights, shape.base or shape.occurrences, start, stop)
+    streams = [_rows(rng, ws, shape, problems, even)]
+    if shape.base is not None and shape.occurrences > shape.base:
+        cut = week.previous(shape.recent_from).monday.toordinal()  # the first recent day: the history is before it
+        older = [i for i, p in enumerate(problems) if p.since.toordinal() < cut]
+        history = _stream(shape, 6)
+        picks = _dated(history, problems, weights, shape.occurrences - shape.base, start, cut - 1, older)
+        streams.append(_rows(history, ws, shape, problems, picks))
+    yield from heapq.merge(*streams, key=lambda row: row["occurred_on"])  # in date order; ties keep stream order
+
+
+def _dated(
+    rng: random.Random,
+    problems: Sequence[_Facts],
+    weights: Sequence[float],
+    k: int,
+    start: int,
+    stop: int,
+    among: Sequence[int] | None = None,
+) -> list[tuple[int, int]]:
+    """`k` (day ordinal, problem index) in date order: problems picked by weight (from `among`, else all), each on a
+    day from its raising (or `start`) to `stop`."""
+    chosen = range(len(problems)) if among is None else among
+    picks = rng.choices(chosen, [weights[i] for i in chosen] if among is not None else weights, k=k)
+    return sorted((rng.randint(min(max(start, problems[i].since.toordinal()), stop), stop), i) for i in picks)
+
+
+def _rows(
+    rng: random.Random, ws: int, shape: Shape, problems: Sequence[_Facts], dated: Sequence[tuple[int, int]]
+) -> Iterator[dict[str, Any]]:
     for n, (day, i) in enumerate(dated):
         problem = problems[i]
         yield {
