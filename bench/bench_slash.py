@@ -9,6 +9,8 @@ waits for Tally's background posts and counts the cards (one chat.postMessage pe
 
 Anchor, in the same run: a bare slack-bolt AsyncApp (process_before_response=True, signing secret
 set, a /problem handler that only acks with a short text), served the same way, under the same load.
+`--servers bolt,floor,tally` adds a reference that is not a target: bare Bolt plus the least work a capture
+needs (bench/slash_floor.py: the rows stored with the driver alone, the card posted before the answer).
 
     .venv/bin/python bench/bench_slash.py [--requests 2000] [--concurrency 1,20] [--postgres]
     PYTHONPATH=/tmp/before .venv/bin/python bench/bench_slash.py ...   # another tree's Tally
@@ -60,6 +62,7 @@ POSTGRES_ADMIN_URL = os.environ.get("TALLY_TEST_POSTGRES_URL", "postgresql+psyco
 AREAS = 12
 SEED_PER_AREA = 5
 ANCHOR_TEXT = "Got it."
+SERVER_NAMES = {"bolt": "bare Bolt (anchor)", "tally": "Tally", "floor": "floor (bench/slash_floor.py)"}
 QUESTION = "Is it the same problem?"
 TARGETS = {"p99": 100.0, "max": 500.0}  # issue 10: at concurrency 20
 
@@ -159,7 +162,13 @@ async def _serve(target: str, db_url: str, api_url: str, log_path: str, probe: b
     )
     log_file = open(log_path, "a", buffering=1)  # noqa: SIM115 - open for the process's life
     configure_logging(False, settings.secret_values(), stream=log_file)
-    app = create_app(settings) if target == "tally" else bare_bolt_app(api_url)
+    if target == "floor":
+        sys.path.insert(0, str(Path(__file__).parent))
+        from slash_floor import floor_app
+
+        app = floor_app(api_url, db_url, SIGNING_SECRET, BOT_TOKEN)
+    else:
+        app = create_app(settings) if target == "tally" else bare_bolt_app(api_url)
     runner = web.AppRunner(app, access_log_class=PathOnlyAccessLogger)
     await runner.setup()  # Tally's cleanup contexts: migrations, engine, core, Slack
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -172,7 +181,10 @@ async def _serve(target: str, db_url: str, api_url: str, log_path: str, probe: b
     stop = loop.create_future()
 
     def on_message() -> None:
-        message = conn.recv()
+        try:
+            message = conn.recv()
+        except EOFError:  # the parent is gone (killed): stop, rather than spin on a closed pipe
+            message = "stop"
         if message == "clear" and probe:
             import slash_probe
 
@@ -539,7 +551,7 @@ async def measure(target: str, kind: str, concurrency: int, args: argparse.Names
                 # Seed, untimed: SEED_PER_AREA problems in every area, the targets of `again`.
                 seeds = [Request("new", problem_text(rng, 1 + i % AREAS)) for i in range(AREAS * SEED_PER_AREA)]
                 seeded = await closed_loop(loader, seeds, 1)
-                if target == "tally":
+                if target != "bolt":
                     if seeded.errors or seeded.questions:
                         raise RuntimeError(f"seeding failed: {seeded.errors} {seeded.error_samples} {seeded.questions}")
                     await fake.wait_for_posts(len(seeds))
@@ -616,8 +628,8 @@ def print_rows(rows: list[Row]) -> None:
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        name = "bare Bolt (anchor)" if r.target == "bolt" else "Tally"
-        cards = f"{r.cards_posted} / {r.result.cards_expected}" if r.target == "tally" else "-"
+        name = SERVER_NAMES[r.target]
+        cards = f"{r.cards_posted} / {r.result.cards_expected}" if r.target != "bolt" else "-"
         questions = str(r.result.questions) if r.target == "tally" else "-"
         print(
             f"| {r.db} | {name} | {r.concurrency} | {len(r.result.all)} | {r.pct(0.5):.1f} ms | {r.pct(0.95):.1f} ms | "
@@ -637,6 +649,15 @@ def print_rows(rows: list[Row]) -> None:
         logged = f"; {r.warnings} warning/error log lines" if r.warnings else ""
         drained = f"; last card {r.drain_ms:.0f} ms after the last answer"
         print(f"  {r.db} c={r.concurrency}: " + ", ".join(parts) + drained + logged)
+    floors = {(r.db, r.concurrency): r for r in rows if r.target == "floor"}
+    bare = {(r.db, r.concurrency): r for r in rows if r.target == "bolt"}
+    for key, r in floors.items():  # information, not a target: what the work itself costs over the SDK
+        if key in bare:
+            b = bare[key]
+            print(
+                f"  floor (information, not a target), {key[0]} c={key[1]}: p50 {r.pct(0.5) / b.pct(0.5):.1f}x "
+                f"bare Bolt's, throughput {r.rps / b.rps:.2f}x, CPU / request {r.cpu_ms:.2f} ms against {b.cpu_ms:.2f}"
+            )
     for r in rows:
         if r.result.error_samples:
             print(f"  {r.db} {r.target} c={r.concurrency} errors {dict(r.result.errors)}: {r.result.error_samples}")
@@ -739,7 +760,11 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="also run on PostgreSQL")
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument("--slack-ms", type=float, default=0.0, help="the fake Slack's delay per Web API call")
-    parser.add_argument("--servers", default="bolt,tally", help="bolt (the anchor), tally, or both")
+    parser.add_argument(
+        "--servers",
+        default="bolt,tally",
+        help="bolt (the anchor), tally, floor (bare Bolt plus a capture's least work: bench/slash_floor.py)",
+    )
     parser.add_argument("--only-postgres", action="store_true", help="PostgreSQL only")
     parser.add_argument("--profile", type=Path, help="record the Tally process with py-spy into this folder")
     parser.add_argument("--probe", action="store_true", help="time to_thread queueing and SQL in the Tally process")
