@@ -140,13 +140,31 @@ def serve(target: str, db_url: str, api_url: str, log_path: str, probe: bool, co
         import atexit
 
         atexit.register(lambda: print(f"  gc: {gc_total[1]} runs, {gc_total[0] * 1000:.0f} ms", file=sys.stderr))
-    profile = os.environ.get("BENCH_CPROFILE")  # a deterministic profile of the Tally process, written here
-    if profile and target == "tally":
+    if os.environ.get("BENCH_SWITCH_MS"):  # experiments: the interpreter's thread switch interval
+        sys.setswitchinterval(float(os.environ["BENCH_SWITCH_MS"]) / 1000)
+    if os.environ.get("BENCH_BUSY_STATS"):  # diagnostics: why quick commands left the event loop
+        from collections import Counter as _Counter
+
+        import storage.ports
+
+        reasons: _Counter = _Counter()
+        original = storage.ports.Busy.__init__
+
+        def counted(self, *a) -> None:  # type: ignore[no-untyped-def]
+            reasons[str(a[0]) if a else ""] += 1
+            original(self, *a)
+
+        storage.ports.Busy.__init__ = counted  # type: ignore[method-assign]
+        import atexit
+
+        atexit.register(lambda: print(f"  busy: {dict(reasons)}", file=sys.stderr))
+    profile = os.environ.get("BENCH_CPROFILE")  # a deterministic profile of each server, written to PATH.<server>
+    if profile:
         import cProfile
 
         with cProfile.Profile() as recorded:
             asyncio.run(_serve(target, db_url, api_url, log_path, probe, conn))
-        recorded.dump_stats(profile)
+        recorded.dump_stats(f"{profile}.{target}")
         return
     asyncio.run(_serve(target, db_url, api_url, log_path, probe, conn))
 

@@ -250,16 +250,11 @@ class SqlProblems(ports.ProblemRepository):
         reporter_id: str | None = None,
         limit: int = 50,
     ) -> list[Problem]:
-        p = sql.P.c  # Core columns: plain rows, no ORM objects to build and track
-        query = select(*sql.PROBLEM_COLUMNS).where(
-            p.workspace_id == workspace_id, p.status.in_([s.value for s in statuses])
-        )
-        if area_id is not None:
-            query = query.where(p.area_id == area_id)
-        if reporter_id is not None:
-            query = query.where(p.reporter_id == reporter_id)
-        rows = self.session.execute(query.order_by(p.number.desc()).limit(limit))
-        return [_problem(r) for r in rows]
+        wanted = [s.value for s in statuses]
+        params: dict[str, Any] = {"ws": workspace_id, "limit": limit, "area": area_id, "reporter": reporter_id}
+        params.update((f"st{i}", value) for i, value in enumerate(wanted))
+        statement = sql.problems_listed(len(wanted), area_id is not None, reporter_id is not None)
+        return [_problem(r) for r in self.session.execute(statement, params)]
 
     def lock(self, workspace_id: int, problem_id: int) -> None:
         if self.session.get_bind().dialect.name == "postgresql":  # SQLite's writers already go one at a time
@@ -355,6 +350,10 @@ class SqlOccurrences(ports.OccurrenceRepository):
             rows = self.session.execute(
                 sql.TOTALS_OF_ONE_SINCE, {"ws": workspace_id, "id": problem_ids[0], "since": since}
             )
+        elif len(problem_ids) <= sql.PREPARED_MAX_IDS:  # a list's or a top ten's
+            params: dict[str, Any] = {"ws": workspace_id, "since": since}
+            params.update((f"ids{i}", pid) for i, pid in enumerate(problem_ids))
+            rows = self.session.execute(sql.totals_of(len(problem_ids)), params)
         else:
             rows = self.session.execute(
                 sql.TOTALS_SINCE, {"ws": workspace_id, "ids": list(problem_ids), "since": since}

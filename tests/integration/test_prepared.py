@@ -97,3 +97,49 @@ def _problem_row(workspace_id: int, number: int) -> dict[str, object]:
     from storage.repository import _problem_defaults
 
     return {**_problem_defaults(), "workspace_id": workspace_id, "number": number, "title": "t", "created_at": AT}
+
+
+def test_lists_and_many_problems_totals_agree_with_sqlalchemys_own_queries(engine):
+    """The list's statement per (statuses, area, reporter) and the totals per number of ids, against the same
+    questions asked through SQLAlchemy's expanding IN, on a workspace with problems in every status."""
+    from storage.model import Problem, Status
+
+    units = SqlUnitOfWorkFactory(engine)
+    statuses = list(Status)
+    with units() as uow:
+        ws = uow.workspaces.get_or_create(Platform.SLACK, "T1", WorkspaceDefaults())
+        area = uow.areas.add(ws.id, "Front desk", "front-desk")
+        ids = []
+        for n in range(1, 31):
+            number = uow.workspaces.next_problem_number(ws.id)
+            problem = Problem(ws.id, number, f"p{n}", area_id=area.id if n % 3 else None, reporter_id=f"U{n % 4}")
+            problem.status = statuses[n % len(statuses)]
+            ids.append(uow.problems.add(problem).id)
+            for day in range(n % 4):
+                occurrence = {"workspace_id": ws.id, "problem_id": ids[-1], "occurred_on": date(2026, 11, 20 + day)}
+                occurrence |= {"count": n, "effort_minutes": 5, "users_affected": 1, "reporter_id": None, "note": ""}
+                uow.session.execute(sql.insert_occurrence(engine.dialect.name), {**occurrence, "delivery_id": None})
+        uow.commit()
+    p = sql.P.c
+    with units(write=False) as uow:
+        for wanted in ([Status.OPEN], [Status.OPEN, Status.INVESTIGATING], statuses):
+            for area_id in (None, area.id):
+                for reporter in (None, "U1"):
+                    listed = uow.problems.list(ws.id, wanted, area_id=area_id, reporter_id=reporter, limit=7)
+                    query = select(p.number).where(p.workspace_id == ws.id, p.status.in_([s.value for s in wanted]))
+                    if area_id is not None:
+                        query = query.where(p.area_id == area_id)
+                    if reporter is not None:
+                        query = query.where(p.reporter_id == reporter)
+                    own = [r.number for r in uow.session.connection.execute(query.order_by(p.number.desc()).limit(7))]
+                    assert [x.number for x in listed] == own and own, (wanted, area_id, reporter)
+        since = date(2026, 11, 21)
+        for some in (ids[:2], ids[:25], ids):
+            totals = uow.occurrences.totals_since(ws.id, some, since)
+            general = uow.session.connection.execute(sql.TOTALS_SINCE, {"ws": ws.id, "ids": some, "since": since})
+            expected = {row[0]: [int(v) for v in row[1:]] for row in general}
+            figures = {
+                k: [getattr(t, f) for t in v for f in ("count", "staff_minutes", "users_affected")]
+                for k, v in totals.items()
+            }
+            assert figures == expected and expected
