@@ -143,6 +143,8 @@ _TOTALS = select(
     func.sum(_count * O.c.effort_minutes),
     func.sum(_count * O.c.users_affected),
 )
+
+
 @functools.lru_cache(maxsize=64)
 def totals_of(count: int) -> Prepared:
     """The tallies of `count` problems (a list's, a top ten's): a fixed IN of ids0..ids<count-1>, compiled once per
