@@ -384,8 +384,8 @@ def problem_text(rng: random.Random, area: int) -> str:
     return f"{words} {uuid.UUID(int=rng.getrandbits(128)).hex[:8]} #area-{area} x{rng.randint(1, 5)} {rng.choice((5, 10, 20))}m"
 
 
-def the_mix(n: int, rng: random.Random, seeded: int) -> list[Request]:
-    new, again = round(0.6 * n), round(0.3 * n)
+def the_mix(n: int, rng: random.Random, seeded: int, shares: tuple[float, float] = (0.6, 0.3)) -> list[Request]:
+    new, again = round(shares[0] * n), round(shares[1] * n)
     kinds = ["new"] * new + ["again"] * again + ["list"] * (n - new - again)
     rng.shuffle(kinds)
     out = []
@@ -579,7 +579,7 @@ async def measure(target: str, kind: str, concurrency: int, args: argparse.Names
                 if args.profile is not None and target == "tally":
                     spy = start_py_spy(server.pid, args.profile / f"{kind}-c{concurrency}")
                 cpu = cpu_seconds(server.pid)
-                result = await closed_loop(loader, the_mix(args.requests, rng, len(seeds)), concurrency)
+                result = await closed_loop(loader, the_mix(args.requests, rng, len(seeds), args.mix), concurrency)
                 ended = time.perf_counter()
             posted = await fake.wait_for_posts(before + result.cards_expected) - before
             cpu = cpu_seconds(server.pid) - cpu  # including the background posts after the last answer
@@ -654,9 +654,9 @@ def print_rows(rows: list[Row]) -> None:
             f"{r.pct(0.99):.1f} ms | {max(r.result.all):.1f} ms | {r.rps:.0f} | {r.cpu_ms:.1f} ms | {r.errors} | "
             f"{questions} | {cards} |"
         )
-    print("\nper kind (Tally), p50 / p99 ms:")
+    print("\nper kind, p50 / p99 ms:")
     for r in rows:
-        if r.target != "tally":
+        if r.target == "bolt":
             continue
         parts = []
         for kind, xs in r.result.latencies.items():
@@ -666,7 +666,7 @@ def print_rows(rows: list[Row]) -> None:
             )
         logged = f"; {r.warnings} warning/error log lines" if r.warnings else ""
         drained = f"; last card {r.drain_ms:.0f} ms after the last answer"
-        print(f"  {r.db} c={r.concurrency}: " + ", ".join(parts) + drained + logged)
+        print(f"  {r.db} {r.target} c={r.concurrency}: " + ", ".join(parts) + drained + logged)
     floors = {(r.db, r.concurrency): r for r in rows if r.target == "floor"}
     bare = {(r.db, r.concurrency): r for r in rows if r.target == "bolt"}
     for key, r in floors.items():  # information, not a target: what the work itself costs over the SDK
@@ -778,6 +778,12 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="also run on PostgreSQL")
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument("--slack-ms", type=float, default=0.0, help="the fake Slack's delay per Web API call")
+    parser.add_argument(
+        "--mix",
+        type=lambda v: tuple(float(x) / 100 for x in v.split(",")[:2]),
+        default=(0.6, 0.3),
+        help="diagnostics: percent new,again (the rest list); issue 10's mix is 60,30",
+    )
     parser.add_argument(
         "--servers",
         default="bolt,tally",
