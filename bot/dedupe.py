@@ -80,7 +80,11 @@ def _score(a: frozenset[str], a_words: _Words, b: _Words) -> float:
     """`a` is a_words' stems as a set, made once per check rather than once per candidate."""
     if not a or not b.stems:
         return 0.0
-    common = len(a.intersection(b.stems))
+    return _score_shared(len(a.intersection(b.stems)), a, a_words, b)
+
+
+def _score_shared(common: int, a: frozenset[str], a_words: _Words, b: _Words) -> float:
+    """_score, given how many stems the two share."""
     if not common:  # a misspelling of the same words still shares some: no word in common is no match
         return 0.0
     jaccard = common / (len(a) + len(b.stems) - common)
@@ -176,11 +180,16 @@ class _AreaIndex:
                 del self.postings[stem]
 
     def most_similar(self, text: str) -> Problem | None:
+        """The stems each candidate shares are counted from the postings (a C loop per stem), so the stem overlap
+        needs no set intersection per candidate; the rest of the comparison is _score's, from that count."""
         wanted = _words(text)
         stems = frozenset(wanted.stems)
+        shared: Counter[int] = Counter()
+        for stem in stems:
+            shared.update(self.postings.get(stem, ()))
         best: tuple[float, int] | None = None  # (score, -number): the highest score, then the oldest
-        for number in set().union(*(self.postings.get(stem, ()) for stem in stems)):
-            score = _score(stems, wanted, self.words[number])
+        for number, common in shared.items():
+            score = _score_shared(common, stems, wanted, self.words[number])
             if score >= THRESHOLD and (best is None or (score, -number) > best):
                 best = (score, -number)
         return None if best is None else self.problems[-best[1]]
