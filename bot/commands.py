@@ -83,7 +83,6 @@ class ShowProblem(Command):
 @dataclass(frozen=True)
 class ListProblems(Command):
     writes = False
-    quick = True  # at most 25 problems, by index, with their tallies: on the loop, not a thread the loop waits on
     area: str | None = None
     statuses: tuple[Status, ...] = (Status.OPEN, Status.INVESTIGATING)
 

@@ -320,11 +320,9 @@ async def test_quick_commands_run_on_the_loop_when_the_database_is_free(data, fi
     core = Core(MessageBus(units, clock=fixed_clock), delivery_hasher("k"))
     loop_thread = threading.current_thread().name
     await core.handle(typed("problem Printer jammed"))
-    await core.handle(typed("problem list"))  # quick too: 25 problems at most, by index
-    await core.handle(typed("problem top month"))  # not quick: a whole month's occurrences
+    await core.handle(typed("problem list"))  # not quick: 25 problems, found by walking the workspace's history
     assert units.threads[0] == (False, loop_thread)
-    assert units.threads[1] == (False, loop_thread)
-    assert units.threads[2][1].startswith("tally-read")
+    assert units.threads[1][1].startswith("tally-read")
 
     units.busy, units.threads = True, []
     (card,) = (await core.handle(typed("problem again 1"))).replies

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import socket
+import struct
 from typing import Any
 
 import aiohttp
@@ -98,3 +101,49 @@ async def test_two_drops_in_a_row_give_up_with_the_connection_error(api, session
     with pytest.raises(aiohttp.ClientError):
         await post_message(session, api.client(), CARD)
     assert len(api.received) == 2
+
+
+async def test_a_connection_reset_before_the_answer_is_tried_once_more(session):
+    """A reset (not a clean close) of a reused connection: slack_sdk retries it, and so does the poster."""
+    seen: list[bytes] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(int(h.split(b":")[1]) for h in head.split(b"\r\n") if h.lower().startswith(b"content-length"))
+        seen.append(await reader.readexactly(length))
+        if len(seen) == 1:  # reset: RST rather than FIN
+            writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            writer.transport.abort()
+            return
+        answer = b'{"ok": true, "ts": "1.000002"}'
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(answer))
+        writer.write(answer)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        client = AsyncWebClient(token=TOKEN, base_url=f"http://127.0.0.1:{port}/api/")
+        answer = await post_message(session, client, CARD)
+    finally:
+        server.close()
+    assert answer["ts"] == "1.000002"
+    assert [json.loads(body) for body in seen] == [CARD, CARD]
+
+
+async def test_the_clients_proxy_default_parameters_and_headers_go_with_the_card(api, session):
+    """HTTPS_PROXY (the client's proxy), Bolt's team_id (its default parameters) and the client's own headers, as
+    slack_sdk sends them: the local server stands in for the proxy, the API's own host doesn't exist."""
+    assert api.server is not None
+    client = AsyncWebClient(
+        token=TOKEN,
+        base_url="http://slack-api.invalid/api/",
+        proxy=str(api.server.make_url("")),
+        team_id="T0COUNCIL",
+        headers={"X-Council": "yes"},
+    )
+    await post_message(session, client, CARD)
+    ((headers, body),) = api.received
+    assert body == {"team_id": "T0COUNCIL", **CARD}
+    assert headers["X-Council"] == "yes" and headers["Host"] == "slack-api.invalid"
