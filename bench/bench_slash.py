@@ -140,8 +140,6 @@ def serve(target: str, db_url: str, api_url: str, log_path: str, probe: bool, co
         import atexit
 
         atexit.register(lambda: print(f"  gc: {gc_total[1]} runs, {gc_total[0] * 1000:.0f} ms", file=sys.stderr))
-    if os.environ.get("BENCH_SWITCH_MS"):  # experiments: the interpreter's thread switch interval
-        sys.setswitchinterval(float(os.environ["BENCH_SWITCH_MS"]) / 1000)
     if os.environ.get("BENCH_BUSY_STATS"):  # diagnostics: why quick commands left the event loop
         from collections import Counter as _Counter
 

@@ -346,11 +346,9 @@ class SqlOccurrences(ports.OccurrenceRepository):
     def totals_since(
         self, workspace_id: int, problem_ids: Sequence[int], since: date
     ) -> dict[int, tuple[Totals, Totals]]:
-        if len(problem_ids) == 1:  # a card's: the prepared statement
-            rows = self.session.execute(
-                sql.TOTALS_OF_ONE_SINCE, {"ws": workspace_id, "id": problem_ids[0], "since": since}
-            )
-        elif len(problem_ids) <= sql.PREPARED_MAX_IDS:  # a list's or a top ten's
+        if not problem_ids:
+            return {}
+        if len(problem_ids) <= sql.PREPARED_MAX_IDS:  # a card's, a list's or a top ten's: prepared per count
             params: dict[str, Any] = {"ws": workspace_id, "since": since}
             params.update((f"ids{i}", pid) for i, pid in enumerate(problem_ids))
             rows = self.session.execute(sql.totals_of(len(problem_ids)), params)

@@ -147,8 +147,8 @@ _TOTALS = select(
 
 @functools.lru_cache(maxsize=64)
 def totals_of(count: int) -> Prepared:
-    """The tallies of `count` problems (a list's, a top ten's): a fixed IN of ids0..ids<count-1>, compiled once per
-    size, where the expanding IN of TOTALS_SINCE would be built and compiled for every list."""
+    """The tallies of `count` problems (a card's one, a list's, a top ten's): a fixed IN of ids0..ids<count-1>,
+    compiled once per size, where the expanding IN of TOTALS_SINCE would be built and compiled for every list."""
     ids = [bindparam(f"ids{i}") for i in range(count)]
     where = (O.c.workspace_id == bindparam("ws"), O.c.problem_id.in_(ids))
     return Prepared(_TOTALS.where(*where).group_by(O.c.problem_id), plain=True)
@@ -169,9 +169,6 @@ PREPARED_MAX_IDS = 50  # more ids than this (a digest's, an export's) go through
 TOTALS_SINCE = _TOTALS.where(
     O.c.workspace_id == bindparam("ws"), O.c.problem_id.in_(bindparam("ids", expanding=True))
 ).group_by(O.c.problem_id)
-TOTALS_OF_ONE_SINCE = Prepared(  # a card's figures: one problem
-    _TOTALS.where(O.c.workspace_id == bindparam("ws"), O.c.problem_id == bindparam("id")).group_by(O.c.problem_id)
-)
 
 _AUDIT = AuditRow.__table__  # type: ignore[attr-defined]
 INSERT_AUDIT = Prepared(insert(_AUDIT).values({c.name: bindparam(c.name) for c in _AUDIT.c if c.name != "id"}))
