@@ -148,14 +148,40 @@ def serve(target: str, db_url: str, api_url: str, log_path: str, probe: bool, co
         reasons: _Counter = _Counter()
         original = storage.ports.Busy.__init__
 
-        def counted(self, *a) -> None:  # type: ignore[no-untyped-def]
+        def counted(self, *a, **kw) -> None:  # type: ignore[no-untyped-def]
             reasons[str(a[0]) if a else ""] += 1
-            original(self, *a)
+            original(self, *a, **kw)
 
         storage.ports.Busy.__init__ = counted  # type: ignore[method-assign]
         import atexit
 
         atexit.register(lambda: print(f"  busy: {dict(reasons)}", file=sys.stderr))
+    if os.environ.get("BENCH_BUS_CPU"):  # diagnostics: the CPU (this thread's) of each command in the bus, by kind
+        import atexit
+        from collections import defaultdict as _dd
+
+        import bot.bus
+
+        spent: dict = _dd(lambda: [0.0, 0.0, 0])
+        run = bot.bus.MessageBus.run
+
+        def timed(self, command, wait=True):  # type: ignore[no-untyped-def]
+            cpu, wall = time.thread_time(), time.perf_counter()
+            try:
+                return run(self, command, wait)
+            finally:
+                kind = spent[type(command).__name__]
+                kind[0] += time.thread_time() - cpu
+                kind[1] += time.perf_counter() - wall
+                kind[2] += 1
+
+        bot.bus.MessageBus.run = timed  # type: ignore[method-assign]
+        atexit.register(
+            lambda: [
+                print(f"  bus {k}: {n} x {1000 * c / n:.3f} ms CPU, {1000 * w / n:.3f} ms wall", file=sys.stderr)
+                for k, (c, w, n) in spent.items()
+            ]
+        )
     profile = os.environ.get("BENCH_CPROFILE")  # a deterministic profile of each server, written to PATH.<server>
     if profile:
         import cProfile
@@ -649,7 +675,7 @@ def print_rows(rows: list[Row]) -> None:
         questions = str(r.result.questions) if r.target == "tally" else "-"
         print(
             f"| {r.db} | {name} | {r.concurrency} | {len(r.result.all)} | {r.pct(0.5):.1f} ms | {r.pct(0.95):.1f} ms | "
-            f"{r.pct(0.99):.1f} ms | {max(r.result.all):.1f} ms | {r.rps:.0f} | {r.cpu_ms:.1f} ms | {r.errors} | "
+            f"{r.pct(0.99):.1f} ms | {max(r.result.all):.1f} ms | {r.rps:.0f} | {r.cpu_ms:.2f} ms | {r.errors} | "
             f"{questions} | {cards} |"
         )
     print("\nper kind, p50 / p99 ms:")

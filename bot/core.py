@@ -30,9 +30,10 @@ from storage.ports import Busy
 
 log = logging.getLogger("tally.core")
 ASK_TIMEOUT = 1.5  # seconds the platform gets to answer a question, inside Slack's 3-second deadline
-RETRY_WINDOW = 30.0
+RETRY_WINDOW = 30.0  # seconds a refused input's delivery id stays claimed: long enough for a platform's retry
 WRITER_THREADS = 4
-READER_THREADS = 4  # seconds a refused input's delivery id stays claimed: long enough for a platform's retry
+LOOP_TRIES = 3  # times a quick command waits on the event loop for this process's other writer before a thread
+READER_THREADS = 4
 
 CANT_POST_ANONYMOUSLY = (
     "Tally can't post here, so your anonymous report was not stored. "
@@ -137,7 +138,7 @@ class Core:
         """Run a command off the event loop (on the writers' or the readers' threads), or, when it is quick and
         the database is free, on it; its committed events go to the notifiers after. Jobs Tally starts itself
         (reminders) come straight here."""
-        result = self._run_now(command)
+        result = await self._run_on_loop(command)
         if result is None:
             pool = self.writers if command.writes else self.readers
             result = await asyncio.get_running_loop().run_in_executor(pool, self.bus.run, command)
@@ -145,14 +146,20 @@ class Core:
             self.background.spawn(self.dispatcher.dispatch(result.events), "notifications")
         return result
 
-    def _run_now(self, command: c.Command) -> Result | None:
-        """A thread hand-off costs more than capture's few statements on SQLite; None when it must wait."""
+    async def _run_on_loop(self, command: c.Command) -> Result | None:
+        """A thread hand-off costs more than capture's few statements on SQLite. While another writer of this
+        process holds the database, wait here for it, not on a thread (see storage.writers); None when it must
+        wait for another process, or keeps losing the database to threads."""
         if not (command.quick and self.bus.runs_on_loop):
             return None
-        try:
-            return self.bus.run(command, wait=False)
-        except Busy:
-            return None
+        for _ in range(LOOP_TRIES):
+            try:
+                return self.bus.run(command, wait=False)
+            except Busy as busy:
+                if busy.until_free is None:
+                    return None
+                await busy.until_free()
+        return None
 
     def close(self) -> None:
         """Let the worker threads go (the app factory calls it at shutdown)."""

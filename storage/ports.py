@@ -11,6 +11,9 @@ from storage.business_case_ports import AreaFacts as AreaFacts  # re-exported: t
 from storage.business_case_ports import BusinessCaseRepository
 from storage.business_case_ports import IdeaFacts as IdeaFacts
 from storage.digest_ports import DeliveryRepository, DigestFacts
+from storage.errors import Busy as Busy  # re-exported: where the core and the adapters have always found them
+from storage.errors import DuplicateDelivery as DuplicateDelivery
+from storage.errors import Unavailable as Unavailable
 from storage.forum_ports import DEFAULT_FORUM_NAME as DEFAULT_FORUM_NAME  # re-exported for the core
 from storage.forum_ports import DEFAULT_FORUM_SLUG as DEFAULT_FORUM_SLUG
 from storage.forum_ports import ForumRepository
@@ -30,18 +33,6 @@ from storage.model import (
     Workspace,
     WorkspaceDefaults,
 )
-
-
-class DuplicateDelivery(Exception):
-    """A platform delivered the same event twice; the first one is already stored."""
-
-
-class Busy(Exception):
-    """Another writer holds the database just now: a unit of work told not to wait gives up before it begins."""
-
-
-class Unavailable(Exception):
-    """The database couldn't be reached, or another process held it past the wait: nothing stored; try later."""
 
 
 class WorkspaceRepository(abc.ABC):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.pool import StaticPool
@@ -21,6 +19,7 @@ from storage.open_problems import OpenProblemsCache
 from storage.platform_repository import SqlConversations, SqlSlackInstallations
 from storage.repository import SqlAreas, SqlAudit, SqlOccurrences, SqlProblems, SqlWorkspaces
 from storage.secrets import TokenCipher
+from storage.writers import Writers
 
 
 class SqlUnitOfWork(ports.UnitOfWork):
@@ -34,7 +33,7 @@ class SqlUnitOfWork(ports.UnitOfWork):
         engine: Engine,
         write: bool = True,
         cipher: TokenCipher | None = None,
-        writers: threading.Lock | None = None,
+        writers: Writers | None = None,
         open_problems: OpenProblemsCache | None = None,
     ) -> None:
         self.engine = engine
@@ -47,7 +46,7 @@ class SqlUnitOfWork(ports.UnitOfWork):
 
     def __enter__(self) -> SqlUnitOfWork:
         if self.writers is not None and not self.writers.acquire(blocking=self.wait):
-            raise ports.Busy("another unit of work of this process is writing")
+            raise ports.Busy("another unit of work of this process is writing", until_free=self.writers.until_free)
         bind = self.engine if self.write else reading(self.engine)  # the factory's is reading already: no cost
         try:
             connection = bind.connect()
@@ -141,9 +140,9 @@ class SqlUnitOfWorkFactory:
         self._reading = reading(engine)
         # SQLite has one writer at a time, and a writer that finds the lock taken sleeps and polls (backing
         # off to 100 ms), so under load newcomers keep winning and some wait seconds. Writers of this
-        # process queue here instead, each handed the lock the moment the last lets it go; SQLite's own
-        # lock still arbitrates between processes.
-        self._writers = threading.Lock() if engine.dialect.name == "sqlite" else None
+        # process queue here instead, each handed the lock the moment the last lets it go (the event loop
+        # is woken for it: storage.writers); SQLite's own lock still arbitrates between processes.
+        self._writers = Writers() if engine.dialect.name == "sqlite" else None
         self._open_problems = OpenProblemsCache()  # the duplicate check's candidates, for every unit of work
         # A quick unit of work may run on the event loop: SQLite answers in microseconds from this process,
         # and one that would wait for the lock says so at once (ports.Busy) and goes to a thread instead. Not an

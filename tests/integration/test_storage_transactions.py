@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -100,9 +101,10 @@ def test_a_unit_of_work_that_must_not_wait_gives_up_at_once_on_sqlite(tmp_path):
         writer.execute("BEGIN IMMEDIATE")  # another process, mid-write
         try:
             started = time.monotonic()
-            with pytest.raises(Busy):
+            with pytest.raises(Busy) as other_process:
                 units(wait=False).__enter__()
             assert time.monotonic() - started < 1
+            assert other_process.value.until_free is None  # only a thread waits for another process
             with units(write=False, wait=False) as uow:  # a read begins deferred: it is never busy
                 assert uow.workspaces.find(Platform.CONSOLE, "nobody") is None
         finally:
@@ -116,9 +118,10 @@ def test_a_unit_of_work_that_must_not_wait_gives_up_at_once_on_sqlite(tmp_path):
             assert raw.execute("PRAGMA busy_timeout").fetchone()[0] == BUSY_TIMEOUT_MS
             uow.workspaces.get_or_create(Platform.CONSOLE, "now", WorkspaceDefaults())
             uow.commit()
-        with units(wait=False) as held, pytest.raises(Busy):  # this process's own writer holds it
+        with units(wait=False) as held, pytest.raises(Busy) as here:  # this process's own writer holds it
             units(wait=False).__enter__()
         assert held.session is None
+        asyncio.run(asyncio.wait_for(here.value.until_free(), 1))  # the event loop can wait for it: let go now
         with units(write=False) as uow:
             assert uow.workspaces.find(Platform.CONSOLE, "now") is not None
 

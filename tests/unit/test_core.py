@@ -308,11 +308,20 @@ class OnTheLoop(FakeUnitOfWorkFactory):
         self.busy = False
         self.threads: list[tuple[bool, str]] = []  # (waits, the thread it ran on)
 
+        self.held_here = 0  # times a quick command finds this process's other writer mid-write
+        self.waits = 0
+
     def __call__(self, write: bool = True, wait: bool = True):
         self.threads.append((wait, threading.current_thread().name))
+        if self.held_here and not wait:
+            self.held_here -= 1
+            raise Busy("held here", until_free=self._until_free)
         if self.busy and not wait:
             raise Busy("held")
         return super().__call__(write)
+
+    async def _until_free(self) -> None:
+        self.waits += 1
 
 
 async def test_quick_commands_run_on_the_loop_when_the_database_is_free(data, fixed_clock):
@@ -330,4 +339,23 @@ async def test_quick_commands_run_on_the_loop_when_the_database_is_free(data, fi
     assert units.threads[0] == (False, loop_thread)  # tried here, gave up at once,
     assert units.threads[1][0] is True and units.threads[1][1].startswith("tally-write")  # and waited on a thread
     assert len(data.occurrences) == 2
+    core.close()
+
+
+async def test_a_quick_command_waits_on_the_loop_for_this_process_s_other_writer(data, fixed_clock):
+    """Not on a thread: under load that fed itself, each thread holding the database while it waited for the
+    interpreter, so the next captures followed it onto threads."""
+    units = OnTheLoop(data)
+    core = Core(MessageBus(units, clock=fixed_clock), delivery_hasher("k"))
+    loop_thread = threading.current_thread().name
+    units.held_here = 2
+    (card,) = (await core.handle(typed("problem Printer jammed"))).replies
+    assert card.kind is ReplyKind.CARD and len(data.problems) == 1
+    assert units.waits == 2 and units.threads == [(False, loop_thread)] * 3
+
+    units.held_here, units.threads = 10, []  # it keeps losing the database: a thread waits for it instead
+    (card,) = (await core.handle(typed("problem again 1"))).replies
+    assert card.kind is ReplyKind.CARD and len(data.occurrences) == 2
+    assert [t[0] for t in units.threads] == [False, False, False, True]
+    assert units.threads[-1][1].startswith("tally-write")
     core.close()
