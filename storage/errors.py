@@ -18,5 +18,13 @@ class Busy(Exception):
         self.until_free = until_free
 
 
+class NotQuick(Busy):
+    """A unit of work that must not wait met more work than the event loop should carry (a list whose walk goes
+    past the newest problems): it changed nothing; run it where it may take its time."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+
+
 class Unavailable(Exception):
     """The database couldn't be reached, or another process held it past the wait: nothing stored; try later."""

@@ -13,6 +13,7 @@ from storage.business_case_ports import IdeaFacts as IdeaFacts
 from storage.digest_ports import DeliveryRepository, DigestFacts
 from storage.errors import Busy as Busy  # re-exported: where the core and the adapters have always found them
 from storage.errors import DuplicateDelivery as DuplicateDelivery
+from storage.errors import NotQuick as NotQuick
 from storage.errors import Unavailable as Unavailable
 from storage.forum_ports import DEFAULT_FORUM_NAME as DEFAULT_FORUM_NAME  # re-exported for the core
 from storage.forum_ports import DEFAULT_FORUM_SLUG as DEFAULT_FORUM_SLUG

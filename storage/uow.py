@@ -71,7 +71,7 @@ class SqlUnitOfWork(ports.UnitOfWork):
         self.session = Db(connection)
         self.workspaces = SqlWorkspaces(self.session)
         self.areas = SqlAreas(self.session)
-        self.problems = SqlProblems(self.session, self.open_problems)
+        self.problems = SqlProblems(self.session, self.open_problems, bounded=not self.wait)
         self.occurrences = SqlOccurrences(self.session)
         self.ideas = SqlIdeas(self.session)
         self.reviews = SqlReviewReminders(self.session)

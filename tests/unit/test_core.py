@@ -15,7 +15,7 @@ from bot.ids import Action, FormField, FormOption
 from bot.notify import Dispatcher
 from bot.replies import Reply, ReplyKind, Target
 from storage.model import Platform
-from storage.ports import Busy
+from storage.ports import Busy, NotQuick
 from storage.secrets import delivery_hasher
 from tests.conftest import WORKED_EXAMPLE
 from tests.unit.conftest import ADMIN, ALICE, WS
@@ -309,6 +309,7 @@ class OnTheLoop(FakeUnitOfWorkFactory):
         self.threads: list[tuple[bool, str]] = []  # (waits, the thread it ran on)
 
         self.held_here = 0  # times a quick command finds this process's other writer mid-write
+        self.long_lists = False  # a read on the loop finds more work than the loop should carry
         self.waits = 0
 
     def __call__(self, write: bool = True, wait: bool = True):
@@ -318,6 +319,8 @@ class OnTheLoop(FakeUnitOfWorkFactory):
             raise Busy("held here", until_free=self._until_free)
         if self.busy and not wait:
             raise Busy("held")
+        if self.long_lists and not (write or wait):
+            raise NotQuick("long")
         return super().__call__(write)
 
     async def _until_free(self) -> None:
@@ -329,9 +332,12 @@ async def test_quick_commands_run_on_the_loop_when_the_database_is_free(data, fi
     core = Core(MessageBus(units, clock=fixed_clock), delivery_hasher("k"))
     loop_thread = threading.current_thread().name
     await core.handle(typed("problem Printer jammed"))
-    await core.handle(typed("problem list"))  # not quick: 25 problems, found by walking the workspace's history
-    assert units.threads[0] == (False, loop_thread)
-    assert units.threads[1][1].startswith("tally-read")
+    await core.handle(typed("problem list"))  # quick too, while it finds its problems among the newest
+    assert units.threads == [(False, loop_thread)] * 2
+    units.long_lists = True
+    (listed,) = (await core.handle(typed("problem list"))).replies  # storage says its walk is too long for here
+    assert "Printer jammed" in "\n".join(listed.lines)
+    assert units.threads[2] == (False, loop_thread) and units.threads[3][1].startswith("tally-read")
 
     units.busy, units.threads = True, []
     (card,) = (await core.handle(typed("problem again 1"))).replies
