@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound
 from sqlalchemy.sql import ClauseElement
 
 Processor = Callable[[Any], Any] | None
+_REQUIRED = object()  # a parameter with no default that a run didn't give
 
 
 class Prepared:
@@ -56,6 +57,12 @@ class _Compiled:
         self.binds = tuple(  # each name once, though a positional statement may take it several times
             (name, bind.type.dialect_impl(dialect).bind_processor(dialect)) for name, bind in binds.items()
         )
+        processors = dict(self.binds)
+        self.plan = (  # a positional statement's values in order: (name, processor, default or _REQUIRED)
+            tuple((name, processors.get(name), self.defaults.get(name, _REQUIRED)) for name in self.positions)
+            if self.positions is not None
+            else None
+        )
         columns = list(getattr(statement, "exported_columns", ()))
         self.types = [column.type.dialect_impl(dialect) for column in columns]
         self.row = namedtuple("Row", [column.key for column in columns], rename=True) if columns else None  # type: ignore[misc]
@@ -63,14 +70,20 @@ class _Compiled:
         self.results: list[Processor] | None = None  # from the driver's column types, at the first run
 
     def arguments(self, params: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
+        if self.plan is not None:  # SQLite's: each position's value straight from the parameters
+            ordered = []
+            for name, process, default in self.plan:
+                value = params.get(name, default)
+                if value is _REQUIRED:
+                    raise KeyError(name)
+                ordered.append(value if process is None or value is None else process(value))
+            return ordered
         values = dict(self.defaults)
         values.update(params)
         for name, process in self.binds:
             if process is not None and values.get(name) is not None:
                 values[name] = process(values[name])
-        if self.positions is None:
-            return values
-        return [values[name] for name in self.positions]
+        return values
 
     def rows(self, cursor: Any) -> list[Any]:
         if self.row is None:  # nothing to return (an INSERT without RETURNING, an UPDATE, a DELETE)
