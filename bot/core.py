@@ -152,11 +152,11 @@ class Core:
         wait for another process, or keeps losing the database to threads."""
         if not (command.quick and self.bus.runs_on_loop):
             return None
-        for _ in range(LOOP_TRIES):
+        for tries_left in reversed(range(LOOP_TRIES)):
             try:
                 return self.bus.run(command, wait=False)
             except Busy as busy:
-                if busy.until_free is None:
+                if busy.until_free is None or not tries_left:
                     return None
                 await busy.until_free()
         return None

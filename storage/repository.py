@@ -40,8 +40,6 @@ from storage.tables import (
     utcnow,
 )
 
-RECENT_WALK = 250  # newest problems a list on the event loop looks at; a longer walk goes to a thread (NotQuick)
-
 
 def _workspace(row: WorkspaceRow) -> Workspace:
     return Workspace(
@@ -212,10 +210,9 @@ def _problem_defaults() -> dict[str, object]:
 
 
 class SqlProblems(ports.ProblemRepository):
-    def __init__(self, session: Session, open_problems: OpenProblemsCache | None = None, bounded: bool = False) -> None:
+    def __init__(self, session: Session, open_problems: OpenProblemsCache | None = None) -> None:
         self.session = session
         self.open_problems = open_problems or OpenProblemsCache()
-        self.bounded = bounded  # a unit of work that must not wait (on the event loop) walks only the newest
 
     def add(self, problem: Problem) -> Problem:
         values = {
@@ -255,12 +252,9 @@ class SqlProblems(ports.ProblemRepository):
     ) -> list[Problem]:
         wanted = [s.value for s in statuses]
         params: dict[str, Any] = {"ws": workspace_id, "limit": limit, "area": area_id, "reporter": reporter_id}
-        params.update({f"st{i}": value for i, value in enumerate(wanted)}, scan=RECENT_WALK)
-        statement = sql.problems_listed(len(wanted), area_id is not None, reporter_id is not None, self.bounded)
-        found = [_problem(r) for r in self.session.execute(statement, params)]
-        if self.bounded and len(found) < limit and self.session.execute(sql.BEYOND_RECENT, params).first():
-            raise ports.NotQuick("a list that walks past the workspace's newest problems")
-        return found
+        params.update((f"st{i}", value) for i, value in enumerate(wanted))
+        statement = sql.problems_listed(len(wanted), area_id is not None, reporter_id is not None)
+        return [_problem(r) for r in self.session.execute(statement, params)]
 
     def lock(self, workspace_id: int, problem_id: int) -> None:
         if self.session.get_bind().dialect.name == "postgresql":  # SQLite's writers already go one at a time

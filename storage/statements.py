@@ -155,31 +155,14 @@ def totals_of(count: int) -> Prepared:
 
 
 @functools.lru_cache(maxsize=64)
-def problems_listed(statuses: int, area: bool, reporter: bool, recent: bool = False) -> Prepared:
-    """A list of problems, newest first: the statuses as st0..st<statuses-1>, then the area and the reporter.
-    `recent`: found among the workspace's newest `scan` problems only, a walk short enough for the event loop."""
-    source = P
-    if recent:
-        newest = select(P).where(P.c.workspace_id == bindparam("ws")).order_by(P.c.number.desc())
-        source = newest.limit(bindparam("scan")).subquery()
-    c = source.c
-    where = [c.workspace_id == bindparam("ws"), c.status.in_([bindparam(f"st{i}") for i in range(statuses)])]
+def problems_listed(statuses: int, area: bool, reporter: bool) -> Prepared:
+    """A list of problems, newest first: the statuses as st0..st<statuses-1>, then the area and the reporter."""
+    where = [P.c.workspace_id == bindparam("ws"), P.c.status.in_([bindparam(f"st{i}") for i in range(statuses)])]
     if area:
-        where.append(c.area_id == bindparam("area"))
+        where.append(P.c.area_id == bindparam("area"))
     if reporter:
-        where.append(c.reporter_id == bindparam("reporter"))
-    columns = [c[column.key] for column in PROBLEM_COLUMNS]
-    return Prepared(select(*columns).where(*where).order_by(c.number.desc()).limit(bindparam("limit")))
-
-
-# Whether the workspace has more problems than its newest `scan`: a short list from them may then not be all.
-BEYOND_RECENT = Prepared(
-    select(P.c.id)
-    .where(P.c.workspace_id == bindparam("ws"))
-    .order_by(P.c.number.desc())
-    .limit(1)
-    .offset(bindparam("scan"))
-)
+        where.append(P.c.reporter_id == bindparam("reporter"))
+    return Prepared(select(*PROBLEM_COLUMNS).where(*where).order_by(P.c.number.desc()).limit(bindparam("limit")))
 
 
 PREPARED_MAX_IDS = 50  # more ids than this (a digest's, an export's) go through TOTALS_SINCE

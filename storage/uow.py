@@ -11,7 +11,7 @@ from storage.business_case_repository import SqlBusinessCase
 from storage.db import Db
 from storage.delivery_repository import SqlDeliveries
 from storage.digest_repository import SqlDigestFacts
-from storage.engine import failing, reading, waits, without_waiting, working
+from storage.engine import failing, interrupted, reading, waits, without_waiting, working
 from storage.export_repository import SqlExportFacts
 from storage.forum_repository import SqlForums
 from storage.idea_repository import SqlDemand, SqlIdeas, SqlReviewReminders
@@ -71,7 +71,7 @@ class SqlUnitOfWork(ports.UnitOfWork):
         self.session = Db(connection)
         self.workspaces = SqlWorkspaces(self.session)
         self.areas = SqlAreas(self.session)
-        self.problems = SqlProblems(self.session, self.open_problems, bounded=not self.wait)
+        self.problems = SqlProblems(self.session, self.open_problems)
         self.occurrences = SqlOccurrences(self.session)
         self.ideas = SqlIdeas(self.session)
         self.reviews = SqlReviewReminders(self.session)
@@ -97,6 +97,8 @@ class SqlUnitOfWork(ports.UnitOfWork):
             self.session.close()
             self.session = None
             self._let_writers_go()
+        if not self.wait and interrupted(error):  # longer than the event loop should carry: nothing was kept
+            raise ports.NotQuick("ran past the event loop's budget") from error
         if _database_gone(error):
             failing(self.engine)
             raise ports.Unavailable(_why(error)) from error

@@ -11,6 +11,7 @@ wake-up instead.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 
 
@@ -30,7 +31,7 @@ class Writers:
         with self._guard:
             waiting, self._waiting = self._waiting, []
         for loop, freed in waiting:
-            if not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # its loop closed (shutdown): nobody is waiting any more
                 loop.call_soon_threadsafe(_wake, freed)
 
     async def until_free(self) -> None:

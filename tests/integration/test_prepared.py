@@ -143,37 +143,3 @@ def test_lists_and_many_problems_totals_agree_with_sqlalchemys_own_queries(engin
                 for k, v in totals.items()
             }
             assert figures == expected and expected
-
-
-def test_a_list_on_the_event_loop_walks_only_the_newest_problems(engine, monkeypatch):
-    """A unit of work that must not wait lists from the workspace's newest problems: the same list when they hold
-    it, or when they are all there is; NotQuick (for a thread to list it whole) when the list may go further back."""
-    import storage.repository
-    from storage.model import Problem, Status
-    from storage.ports import NotQuick
-
-    monkeypatch.setattr(storage.repository, "RECENT_WALK", 10)
-    units = SqlUnitOfWorkFactory(engine)
-    with units() as uow:
-        ws = uow.workspaces.get_or_create(Platform.SLACK, "T1", WorkspaceDefaults())
-        other = uow.workspaces.get_or_create(Platform.SLACK, "T2", WorkspaceDefaults())
-        area = uow.areas.add(ws.id, "Front desk", "front-desk")
-        for n in range(1, 31):  # the oldest ten open, the rest fixed but every third, which is in the area
-            status = Status.OPEN if n <= 10 or n % 3 == 0 else Status.FIXED
-            problem = Problem(ws.id, uow.workspaces.next_problem_number(ws.id), f"p{n}", status=status)
-            problem.area_id = area.id if n % 3 == 0 else None
-            uow.problems.add(problem)
-        for n in range(1, 4):
-            uow.problems.add(Problem(other.id, uow.workspaces.next_problem_number(other.id), f"q{n}"))
-        uow.commit()
-
-    def listed(wait: bool, workspace: int, **kw) -> list[int]:  # type: ignore[no-untyped-def]
-        with units(write=False, wait=wait) as uow:
-            return [p.number for p in uow.problems.list(workspace, [Status.OPEN], **kw)]
-
-    assert listed(False, ws.id, limit=3) == listed(True, ws.id, limit=3) == [30, 27, 24]
-    assert listed(False, ws.id, area_id=area.id, limit=2) == [30, 27]
-    assert listed(False, other.id, limit=5) == listed(True, other.id, limit=5) == [3, 2, 1]  # all there is
-    with pytest.raises(NotQuick):  # the newest ten hold four open: the fifth is further back
-        listed(False, ws.id, limit=5)
-    assert listed(True, ws.id, limit=5) == [30, 27, 24, 21, 18]

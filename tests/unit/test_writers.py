@@ -54,3 +54,19 @@ async def test_a_cancelled_wait_is_let_go_quietly():
     assert waiting.cancelled()
     assert writers.acquire(blocking=False)
     writers.release()
+
+
+def test_a_release_after_the_waiting_loop_closed_is_quiet():
+    """Shutdown: a writer thread that finishes after the event loop closed lets go without an error."""
+    writers = Writers()
+    writers.acquire()
+    loop = asyncio.new_event_loop()
+    waiting = loop.create_task(writers.until_free())
+    loop.run_until_complete(asyncio.sleep(0))  # the waiter is registered
+    waiting.cancel()
+    loop.run_until_complete(asyncio.gather(waiting, return_exceptions=True))
+    loop.close()
+    done = threading.Thread(target=writers.release)
+    done.start()
+    done.join(5)
+    assert writers.acquire(blocking=False)
