@@ -154,10 +154,11 @@ def _sqlite_begin(busy_ms: int):  # type: ignore[no-untyped-def]
 
 
 # A transaction that must not wait (on the event loop) must not run long either: SQLite interrupts it after this many
-# of its virtual machine's steps (1.5-2.5 ms on the project's machine; the heaviest quick command measured, a list of
-# 25 with their tallies, took 3,000), and the unit of work says NotQuick, so the command runs again, whole, on a
-# thread. A list whose query walks far back, or tallies a long history, can't hold the loop.
-STEP_BUDGET = 50_000
+# of its virtual machine's steps (3-5 ms on the project's machine), and the unit of work says NotQuick, so the command
+# runs again, whole, on a thread. A list whose query walks far back, or tallies a long history, can't hold the loop.
+# Measured: a capture takes 1,000-3,000 steps, or 11,000 in an area with 4,000 open problems (70,000 when it reads
+# its duplicate check's window of 500 afresh); a list of 25 with their tallies 3,000.
+STEP_BUDGET = 100_000
 STEPS_PER_CHECK = 1_000
 
 

@@ -54,13 +54,15 @@ class OpenProblemsCache:
         params: dict[str, Any] = {"ws": workspace_id, "limit": limit}
         if area_id is not None:
             params["area"] = area_id
-        wanted = tuple(int(v) for v in db.execute(sql.all_open_fingerprint(area_id), params).first())
-        if wanted[0] > limit:  # more open than the window holds: the window's own figures
-            wanted = tuple(int(v) for v in db.execute(sql.open_fingerprint(area_id), params).first())
         with self._lock:
             kept = self._windows.get((key, limit))
             if kept is not None:
                 self._windows.move_to_end((key, limit))
+        wanted: tuple[int, ...] = ()
+        if kept is None or kept.version[0] < limit:  # the area's open problems all fit: count them all, cheaper
+            wanted = tuple(int(v) for v in db.execute(sql.all_open_fingerprint(area_id), params).first())
+        if not wanted or wanted[0] > limit:  # more open than the window holds: the window's own figures
+            wanted = tuple(int(v) for v in db.execute(sql.open_fingerprint(area_id), params).first())
         if kept is not None and kept.version == wanted:
             return kept
         window: OpenProblems | None = None

@@ -104,8 +104,11 @@ def _all_open_fingerprint(area: bool):  # type: ignore[no-untyped-def]
 
 _OPEN_WINDOW = {area: Prepared(_open_window(area), plain=True) for area in (True, False)}
 _ALL_OPEN_FINGERPRINT = {area: Prepared(_all_open_fingerprint(area), plain=True) for area in (True, False)}
-_OPEN_SINCE = {
-    area: Prepared(_open_window(area).where(P.c.id > bindparam("after")), plain=True) for area in (True, False)
+_OPEN_SINCE = {  # newest id first: a range of the primary key, however many problems the area holds
+    area: Prepared(
+        _open_in(area).where(P.c.id > bindparam("after")).order_by(P.c.id.desc()).limit(bindparam("limit")), plain=True
+    )
+    for area in (True, False)
 }
 _OPEN_FINGERPRINT = {area: Prepared(_open_fingerprint(area), plain=True) for area in (True, False)}
 
