@@ -47,8 +47,8 @@ class ProblemRow(SQLModel, table=True):
         # Lists filter on (workspace, status), and on area too.
         Index("ix_problem_workspace_status_area", "workspace_id", "status", "area_id"),
         # A forum's digest starts from its areas' problems (then their occurrences, by problem and date); the
-        # duplicate check reads an area's newest problems by number.
-        Index("ix_problem_workspace_area", "workspace_id", "area_id", "number"),
+        # duplicate check reads an area's newest problems by number, and checks its window from status and id alone.
+        Index("ix_problem_workspace_area_window", "workspace_id", "area_id", "number", "status", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -446,7 +446,7 @@ def test_remove_owner(engine):
 
 
 def test_0005_downgrades_and_upgrades_again(engine):
-    assert ScriptDirectory.from_config(alembic_config(engine)).get_heads() == ["0010"]
+    assert ScriptDirectory.from_config(alembic_config(engine)).get_heads() == ["0011"]
     units = SqlUnitOfWorkFactory(engine)
     ws = workspace(units)
     idea = new_idea(units, ws, proposer_id="U1")

@@ -28,15 +28,18 @@ def test_migrations_build_exactly_the_declared_tables(engine):
 
 def test_a_fresh_database_is_at_the_single_head(engine):
     heads = ScriptDirectory.from_config(alembic_config(engine)).get_heads()
-    assert heads == ["0010"]
+    assert heads == ["0011"]
     with engine.connect() as conn:
-        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0010"
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0011"
 
 
 def test_the_duplicate_check_has_its_index(engine):
     indexes = {ix["name"]: ix["column_names"] for ix in inspect(engine).get_indexes("problem")}
     assert indexes.get("ix_problem_workspace_status_area") == ["workspace_id", "status", "area_id"]
     assert "ix_problem_workspace_status" not in indexes  # its prefix: replaced, not kept beside it
+    window = ["workspace_id", "area_id", "number", "status", "id"]  # its window is checked from this index alone
+    assert indexes.get("ix_problem_workspace_area_window") == window
+    assert "ix_problem_workspace_area" not in indexes
 
 
 def test_a_digests_weeks_are_read_from_the_occurrence_index_alone(engine):
