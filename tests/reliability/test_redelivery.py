@@ -110,6 +110,13 @@ async def test_teams_activities_sent_again_are_stored_once_and_answered_once(tea
             status, answer = await teams_post(teams, body)
             FIGURES[f"teams {kind} again"] += 1
             assert status in (200, 201), (kind, n, status, answer)
-            assert (stored(teams), len(fake.sent)) == after_first, (kind, n)
+            now = stored(teams), len(fake.sent)
+            assert now == after_first, (kind, n, _changed(after_first[0], now[0]), fake.sent[after_first[1] :])
     # #1, its repeat and the lift; the extension's submission is the worked example again: "same as #1?".
     assert teams.count("select sum(count) from occurrence") == 17 + 1 + 3
+
+
+def _changed(before: str, after: str) -> list[str]:
+    """The rows that differ, so a failure says what was stored again (or by whom, if not by the copies)."""
+    old, new = set(before.splitlines()), set(after.splitlines())
+    return [f"- {line}" for line in sorted(old - new)] + [f"+ {line}" for line in sorted(new - old)]
