@@ -124,7 +124,7 @@ def serve(target: str, db_url: str, api_url: str, log_path: str, probe: bool, co
     if os.environ.get("BENCH_GC_STATS"):  # diagnostics: how long the collector runs in the Tally process
         import gc
 
-        gc_started = [0.0]
+        gc_started, gc_born = [0.0], time.perf_counter()
         gc_total = [0.0, 0]
 
         def on_gc(phase: str, info: dict) -> None:
@@ -134,7 +134,8 @@ def serve(target: str, db_url: str, api_url: str, log_path: str, probe: bool, co
                 gc_total[0] += time.perf_counter() - gc_started[0]
                 gc_total[1] += 1
                 if info.get("generation") == 2:
-                    print(f"  gc gen2: {1000 * (time.perf_counter() - gc_started[0]):.1f} ms", file=sys.stderr)
+                    took, at = 1000 * (time.perf_counter() - gc_started[0]), time.perf_counter() - gc_born
+                    print(f"  gc gen2: {took:.1f} ms, {at:.1f} s after the server process began", file=sys.stderr)
 
         gc.callbacks.append(on_gc)
         import atexit
