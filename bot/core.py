@@ -127,18 +127,20 @@ class Core:
             if key is not None:
                 self.recent.shorten(key, RETRY_WINDOW)
             return self._outcome(done, Result((command,)))
-        result = await self.run_job(command)
+        # Cut off (shutdown) while it waits on the loop, nothing of it ran: the platform's retry must be run again.
+        result = await self.run_job(command, cut_off=None if key is None else lambda: self.recent.release(key))
         if result.failed and key is not None:
             self.recent.release(key)
         elif key is not None and result.replies and all(r.kind is ReplyKind.ERROR for r in result.replies):
             self.recent.shorten(key, RETRY_WINDOW)
         return self._outcome(done, result)
 
-    async def run_job(self, command: c.Command) -> Result:
+    async def run_job(self, command: c.Command, cut_off: Callable[[], None] | None = None) -> Result:
         """Run a command off the event loop (on the writers' or the readers' threads), or, when it is quick and
         the database is free, on it; its committed events go to the notifiers after. Jobs Tally starts itself
-        (reminders) come straight here."""
-        result = await self._run_on_loop(command)
+        (reminders) come straight here. `cut_off` is called if it is cancelled while it waits on the loop, before
+        any of it ran."""
+        result = await self._run_on_loop(command, cut_off)
         if result is None:
             pool = self.writers if command.writes else self.readers
             result = await asyncio.get_running_loop().run_in_executor(pool, self.bus.run, command)
@@ -146,7 +148,7 @@ class Core:
             self.background.spawn(self.dispatcher.dispatch(result.events), "notifications")
         return result
 
-    async def _run_on_loop(self, command: c.Command) -> Result | None:
+    async def _run_on_loop(self, command: c.Command, cut_off: Callable[[], None] | None = None) -> Result | None:
         """A thread hand-off costs more than capture's few statements on SQLite. While another writer of this
         process holds the database, wait here for it, not on a thread (see storage.writers); None when it must
         wait for another process, or keeps losing the database to threads."""
@@ -158,7 +160,12 @@ class Core:
             except Busy as busy:
                 if busy.until_free is None or not tries_left:
                     return None
-                await busy.until_free()
+                try:
+                    await busy.until_free()
+                except asyncio.CancelledError:
+                    if cut_off is not None:  # nothing ran; on a thread it might have, and is left to finish
+                        cut_off()
+                    raise
         return None
 
     def close(self) -> None:

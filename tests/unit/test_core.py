@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 
@@ -364,4 +365,28 @@ async def test_a_quick_command_waits_on_the_loop_for_this_process_s_other_writer
     assert card.kind is ReplyKind.CARD and len(data.occurrences) == 2
     assert [t[0] for t in units.threads] == [False, False, False, True]
     assert units.threads[-1][1].startswith("tally-write")
+    core.close()
+
+
+async def test_a_command_cut_off_while_it_waits_on_the_loop_lets_its_retry_through(data, fixed_clock):
+    """Shutdown can cancel a request waiting for this process's other writer: nothing ran, so the platform's retry
+    must be run, not dropped as already answered."""
+    units = OnTheLoop(data)
+    core = Core(MessageBus(units, clock=fixed_clock), delivery_hasher("k"))
+    waiting = asyncio.Event()
+
+    async def never_free() -> None:
+        waiting.set()
+        await asyncio.Event().wait()
+
+    units._until_free = never_free  # type: ignore[method-assign]
+    units.held_here = 1
+    cut_off = asyncio.create_task(core.handle(typed("problem Printer jammed", delivery="d1")))
+    await asyncio.wait_for(waiting.wait(), 1)
+    cut_off.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await cut_off
+    assert data.problems == []
+    (card,) = (await core.handle(typed("problem Printer jammed", delivery="d1"))).replies  # the retry
+    assert card.kind is ReplyKind.CARD and len(data.problems) == 1
     core.close()
