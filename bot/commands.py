@@ -39,8 +39,9 @@ class Command:
 
     requires_admin = False  # True: the core asks the platform whether the actor is an admin
     writes = True  # False: runs in a read-only unit of work that never waits for a writer
-    # True: a few indexed statements for one problem or idea (or a list of the newest), cheap enough to run on the
-    # event loop when the database is in-process and free (SQLite): capture's hot path, without a thread hand-off.
+    # True: a few indexed statements for one problem or idea (or a list), cheap enough to run on the event loop when
+    # the database is in-process and free (SQLite): capture's hot path, without a thread hand-off. One that runs past
+    # the loop's budget runs again on a thread (ports.NotQuick).
     quick = False
 
 
@@ -82,7 +83,7 @@ class ShowProblem(Command):
 
 @dataclass(frozen=True)
 class ListProblems(Command):
-    quick = True  # among the newest problems; storage sends a longer walk to a thread (ports.NotQuick)
+    quick = True
     writes = False
     area: str | None = None
     statuses: tuple[Status, ...] = (Status.OPEN, Status.INVESTIGATING)

@@ -9,6 +9,7 @@ Which one a connection gets is the execution option WRITE_OPTION, read by the "b
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from weakref import WeakKeyDictionary
 
@@ -183,7 +184,7 @@ def _unbudgeted(conn) -> None:  # type: ignore[no-untyped-def]
 def interrupted(error: BaseException | None) -> bool:
     """A statement SQLite stopped because its transaction ran past its budget (see STEP_BUDGET)."""
     orig = getattr(error, "orig", None)
-    return orig is not None and type(orig).__name__ == "OperationalError" and str(orig) == "interrupted"
+    return isinstance(orig, sqlite3.OperationalError) and str(orig) == "interrupted"
 
 
 def _begin_within(raw, statement: str, wait_ms: int, busy_ms: int) -> None:  # type: ignore[no-untyped-def]

@@ -19,11 +19,8 @@ class Busy(Exception):
 
 
 class NotQuick(Busy):
-    """A unit of work that must not wait met more work than the event loop should carry (a list whose walk goes
-    past the newest problems): it changed nothing; run it where it may take its time."""
-
-    def __init__(self, why: str) -> None:
-        super().__init__(why)
+    """A unit of work that must not wait ran past the event loop's budget (storage.engine.STEP_BUDGET): it changed
+    nothing; run it where it may take its time."""
 
 
 class Unavailable(Exception):

@@ -58,11 +58,11 @@ class OpenProblemsCache:
             kept = self._windows.get((key, limit))
             if kept is not None:
                 self._windows.move_to_end((key, limit))
-        wanted: tuple[int, ...] = ()
+        wanted = None
         if kept is None or kept.version[0] < limit:  # the area's open problems all fit: count them all, cheaper
-            wanted = tuple(int(v) for v in db.execute(sql.all_open_fingerprint(area_id), params).first())
-        if not wanted or wanted[0] > limit:  # more open than the window holds: the window's own figures
-            wanted = tuple(int(v) for v in db.execute(sql.open_fingerprint(area_id), params).first())
+            wanted = _figures(db, sql.all_open_fingerprint(area_id), params)
+        if wanted is None or wanted[0] > limit:  # more open than the window holds: the window's own figures
+            wanted = _figures(db, sql.open_fingerprint(area_id), params)
         if kept is not None and kept.version == wanted:
             return kept
         window: OpenProblems | None = None
@@ -90,6 +90,10 @@ class OpenProblemsCache:
             while self._held > self.kept and len(self._windows) > 1:
                 _, evicted = self._windows.popitem(last=False)
                 self._held -= len(evicted.problems)
+
+
+def _figures(db: Any, statement: Any, params: dict[str, Any]) -> tuple[int, ...]:
+    return tuple(int(v) for v in db.execute(statement, params).first())
 
 
 def _problems(rows: Iterable[Any], key: Key) -> tuple[Problem, ...]:
