@@ -77,7 +77,9 @@ def _ping_if_idle(dialect: Dialect):  # type: ignore[no-untyped-def]
             return
         try:
             dialect.do_ping(dbapi_connection)
-            dbapi_connection.rollback()  # the ping's SELECT began a transaction: the unit of work begins its own
+            # The ping's SELECT began a transaction, which the unit of work must not inherit. COMMIT, not ROLLBACK:
+            # psycopg forgets the connection's prepared statements at a ROLLBACK (see storage.uow).
+            dbapi_connection.commit()
         except dialect.loaded_dbapi.Error as exc:
             raise DisconnectionError("a pooled connection did not answer its ping") from exc  # the pool retries
 
@@ -202,10 +204,13 @@ def reading(engine: Engine) -> Engine:
     On SQLite they begin deferred, so they neither take nor wait for the write lock. One that
     writes after all asks for the lock at its first write, waits for it there, and fails with
     "database is locked" if another writer committed since it began reading: anything that may
-    write must not use it. On PostgreSQL the option changes nothing.
+    write must not use it. On PostgreSQL they begin READ ONLY (psycopg says so in its BEGIN: no round trip),
+    so a reader can end with COMMIT, which keeps nothing (see storage.uow).
     """
     if engine.get_execution_options().get(WRITE_OPTION, True) is False:
         return engine
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(**{WRITE_OPTION: False}, postgresql_readonly=True)
     return engine.execution_options(**{WRITE_OPTION: False})
 
 
@@ -250,6 +255,7 @@ def ping(engine: Engine) -> bool:
     try:
         with reading(engine).connect() as conn:
             conn.execute(text("SELECT 1"))
+            conn.commit()  # not the pool's ROLLBACK: a load balancer's every check would cost prepared statements
         if engine.pool in _failing:
             if engine.dialect.name == "sqlite":
                 _sqlite_could_write(engine)

@@ -21,6 +21,8 @@ from storage.repository import SqlAreas, SqlAudit, SqlOccurrences, SqlProblems, 
 from storage.secrets import TokenCipher
 from storage.writers import Writers
 
+FORGETS_ON_ROLLBACK = frozenset({"postgresql"})  # dialects whose driver drops its prepared statements at a ROLLBACK
+
 
 class SqlUnitOfWork(ports.UnitOfWork):
     """`write=False` for a unit of work that only reads: on SQLite its transaction begins deferred,
@@ -42,6 +44,11 @@ class SqlUnitOfWork(ports.UnitOfWork):
         self.writers = writers if write else None
         self.wait = waits(engine)
         self.open_problems = open_problems
+        # psycopg forgets every statement it prepared on a connection at a ROLLBACK (and sends DEALLOCATE ALL), so on
+        # PostgreSQL a reader that ended with one would cost its connection a round trip and its prepared statements
+        # (the next runs of each are parsed and planned afresh). Its transaction is READ ONLY (storage.engine.reading):
+        # it ends with COMMIT, which can keep nothing.
+        self.ends_with_commit = not write and engine.dialect.name in FORGETS_ON_ROLLBACK
         self.session: Db | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
@@ -89,6 +96,8 @@ class SqlUnitOfWork(ports.UnitOfWork):
     def __exit__(self, _type: object, error: BaseException | None, _tb: object) -> None:
         assert self.session is not None
         try:
+            if error is None and self.ends_with_commit:
+                self.session.commit()
             self.rollback()
         except DBAPIError:
             if error is None:

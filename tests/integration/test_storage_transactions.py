@@ -173,3 +173,47 @@ def test_a_busy_postgres_connection_that_died_fails_once_and_is_thrown_away(tmp_
             _count_workspaces(units)  # a prepared statement
         assert isinstance(failed.value.__cause__, DBAPIError) and failed.value.__cause__.connection_invalidated
         assert _count_workspaces(units) is None
+
+
+def _prepared_on_server(units: SqlUnitOfWorkFactory) -> int:
+    with units(write=False) as uow:
+        return uow.session.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar_one()
+
+
+@pytest.mark.postgres
+def test_a_reader_leaves_its_connection_the_statements_psycopg_prepared(tmp_path):
+    """psycopg drops every prepared statement of a connection at a ROLLBACK (DEALLOCATE ALL): a reader that ended
+    with one would leave every statement to be parsed and planned afresh."""
+    with migrated_engine("postgres", tmp_path) as engine:
+        engine.dispose()  # one connection in the pool from here on: every unit of work, run in turn, uses it
+        units = SqlUnitOfWorkFactory(engine)
+        for _ in range(8):  # psycopg prepares a statement on the server at its fifth run
+            assert _count_workspaces(units) is None
+        assert _prepared_on_server(units) >= 1
+
+
+@pytest.mark.postgres
+def test_a_postgres_reader_is_read_only_so_its_commit_keeps_nothing(tmp_path):
+    with migrated_engine("postgres", tmp_path) as engine:
+        units = SqlUnitOfWorkFactory(engine)
+        with pytest.raises(DBAPIError, match="read-only transaction"), units(write=False) as uow:
+            uow.session.execute(text("UPDATE workspace SET name = 'changed'"))
+        with units() as uow:  # a writer's connection, maybe the same one, writes as before
+            uow.workspaces.get_or_create(Platform.CONSOLE, "writes", WorkspaceDefaults())
+            uow.commit()
+        assert _count_workspaces(units) is None
+        with units(write=False) as uow:
+            assert uow.workspaces.find(Platform.CONSOLE, "writes") is not None
+
+
+@pytest.mark.postgres
+def test_health_checks_and_pings_leave_the_pool_its_prepared_statements(tmp_path, monkeypatch):
+    with migrated_engine("postgres", tmp_path) as engine:
+        engine.dispose()
+        monkeypatch.setattr(storage.engine, "IDLE_PING_SECONDS", 0.0)  # every check-out pings the connection first
+        units = SqlUnitOfWorkFactory(engine)
+        for _ in range(8):
+            _count_workspaces(units)
+        for _ in range(3):
+            assert ping(engine)
+        assert _prepared_on_server(units) >= 1
