@@ -34,10 +34,19 @@ KEYED_PATTERN = re.compile(
 )
 
 
+# Every match of either pattern holds one of these words, once case-folded: casefold() maps each character that
+# IGNORECASE lets stand for one of their letters (S, ſ; K, the Kelvin sign) to that letter. A line with none of them,
+# like an access log line, needs neither pattern: 1 µs, not 15, on every request.
+TELLTALES = ("xox", "xapp-", "eyj", "bearer ", "token", "secret", "password", "code")
+
+
 def redact(line: str, secrets: Iterable[str] = ()) -> str:
     """Library debug output prints API bodies verbatim (Slack's oauth.v2.access answer holds the bot token)."""
     for secret in secrets:
         line = line.replace(secret, REDACTED)
+    folded = line.casefold()
+    if not any(word in folded for word in TELLTALES):
+        return line
     line = TOKEN_PATTERN.sub(REDACTED, line)
     return KEYED_PATTERN.sub(lambda m: m.group("key") + REDACTED, line)
 

@@ -6,9 +6,11 @@ import io
 import logging
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from adapters.config import Settings
-from adapters.logs import LIBRARY_LEVELS, REDACTED, configure_logging, redact
+from adapters.logs import KEYED_PATTERN, LIBRARY_LEVELS, REDACTED, TOKEN_PATTERN, configure_logging, redact
 
 
 @pytest.mark.parametrize(
@@ -99,3 +101,61 @@ def test_verbose_is_tallys_own_debug_not_the_payload_dumps_of_platform_sdks(rest
     out = stream.getvalue()
     assert "ReportProblem handled" in out
     assert "U0WHISTLE" not in out and "whistleblower" not in out
+
+
+def _by_the_patterns_alone(line: str) -> str:
+    return KEYED_PATTERN.sub(lambda m: m.group("key") + REDACTED, TOKEN_PATTERN.sub(REDACTED, line))
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "xox",
+                "b-1-2",
+                "XAPP-",
+                "eyJ",
+                "a.b",
+                ".c",
+                "Bearer ",
+                "token",
+                "TOKEN",
+                "client_",
+                "secret",
+                "code",
+                "pass",
+                "word",
+                "=",
+                ":",
+                "'",
+                '"',
+                " ",
+                "&",
+                "ſ",
+                "\u212a",
+                "S",
+                "k",
+                "e",
+                "n",
+                "t",
+                "o",
+                "/slack/events",
+                "POST",
+                "200",
+                "ß",
+            ]
+        ),
+        max_size=14,
+    ).map("".join)
+)
+@example("ſecret=abc")
+@example("to\u212aen: abc")
+def test_skipping_lines_without_a_telltale_word_redacts_exactly_what_the_patterns_would(line):
+    """Including the letters IGNORECASE matches that are not the ASCII ones (ſ for s, the Kelvin sign for k)."""
+    assert redact(line) == _by_the_patterns_alone(line)
+
+
+def test_an_access_log_line_is_left_as_it_is():
+    line = "2026-12-05 02:50:00,123 INFO aiohttp.access: POST /slack/events 200 3.2ms"
+    assert redact(line) == line
