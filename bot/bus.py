@@ -184,6 +184,12 @@ class MessageBus:
             log.warning("could not audit a refused %s in %s:%s", name, command.ws.platform, command.ws.external_id)
         return Result((reply_for_error(exc),))
 
+    def close(self) -> None:
+        """At shutdown: whatever its unit of work factory holds open (SQLite's kept connections, storage.kept)."""
+        close = getattr(self.uow_factory, "close", None)
+        if close is not None:
+            close()
+
     def handle(self, command: c.Command) -> Reply:
         """The main reply only: for tests and tools that show one answer."""
         return self.run(command).reply

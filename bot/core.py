@@ -169,9 +169,10 @@ class Core:
         return None
 
     def close(self) -> None:
-        """Let the worker threads go (the app factory calls it at shutdown)."""
+        """Let the worker threads go, then what the units of work hold open (the app factory calls it at shutdown)."""
         self.writers.shutdown(wait=True)
         self.readers.shutdown(wait=True)
+        self.bus.close()
 
     def _key(self, done: i.Input) -> str | None:
         """A keyed hash: the platform's own id (which can lead back to a person) is never stored."""

@@ -75,12 +75,14 @@ class Db:
         if self.connection.in_transaction():
             self.connection.rollback()
 
-    def close(self) -> None:
-        """Rolls back whatever wasn't committed, and gives the connection back to the pool."""
+    def close(self, keep: bool = False) -> None:
+        """Lets the ORM session go and the connection back to the pool, which rolls back whatever wasn't committed;
+        `keep`: the connection stays open, for its keeper (storage.kept)."""
         try:
             self._release_orm()
         finally:
-            self.connection.close()
+            if not keep:
+                self.connection.close()
 
 
 def _is_orm(statement: Any) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.pool import StaticPool
 
@@ -15,6 +15,7 @@ from storage.engine import failing, interrupted, reading, waits, without_waiting
 from storage.export_repository import SqlExportFacts
 from storage.forum_repository import SqlForums
 from storage.idea_repository import SqlDemand, SqlIdeas, SqlReviewReminders
+from storage.kept import KeptConnection
 from storage.open_problems import OpenProblemsCache
 from storage.platform_repository import SqlConversations, SqlSlackInstallations
 from storage.repository import SqlAreas, SqlAudit, SqlOccurrences, SqlProblems, SqlWorkspaces
@@ -37,8 +38,11 @@ class SqlUnitOfWork(ports.UnitOfWork):
         cipher: TokenCipher | None = None,
         writers: Writers | None = None,
         open_problems: OpenProblemsCache | None = None,
+        kept: KeptConnection | None = None,
     ) -> None:
         self.engine = engine
+        self.kept = kept  # its connection, when it's free, instead of the pool's (storage.kept)
+        self._borrowed = False
         self.write = write
         self.cipher = cipher
         self.writers = writers if write else None
@@ -56,11 +60,11 @@ class SqlUnitOfWork(ports.UnitOfWork):
             raise ports.Busy("another unit of work of this process is writing", until_free=self.writers.until_free)
         bind = self.engine if self.write else reading(self.engine)  # the factory's is reading already: no cost
         try:
-            connection = bind.connect()
+            connection = self._connect(bind)
             try:
                 connection.begin()  # SQLite: BEGIN IMMEDIATE for a writer, a deferred BEGIN for a reader
             except BaseException:
-                connection.close()
+                self._let_connection_go(connection, usable=False)
                 raise
         except OperationalError as exc:
             self._let_writers_go()
@@ -95,22 +99,41 @@ class SqlUnitOfWork(ports.UnitOfWork):
 
     def __exit__(self, _type: object, error: BaseException | None, _tb: object) -> None:
         assert self.session is not None
+        usable = False
         try:
             if error is None and self.ends_with_commit:
                 self.session.commit()
             self.rollback()
+            usable = not _database_gone(error)
         except DBAPIError:
             if error is None:
                 raise
         finally:
-            self.session.close()
-            self.session = None
-            self._let_writers_go()
+            session, self.session = self.session, None
+            try:
+                session.close(keep=True)  # its ORM session: the connection goes back to where it came from, below
+            finally:
+                self._let_connection_go(session.connection, usable)
+                self._let_writers_go()
         if not self.wait and interrupted(error):  # longer than the event loop should carry: nothing was kept
             raise ports.NotQuick("ran past the event loop's budget") from error
         if _database_gone(error):
             failing(self.engine)
             raise ports.Unavailable(_why(error)) from error
+
+    def _connect(self, bind: Engine) -> Connection:
+        connection = self.kept.lend() if self.kept is not None else None
+        self._borrowed = connection is not None
+        return connection if connection is not None else bind.connect()
+
+    def _let_connection_go(self, connection: Connection, usable: bool) -> None:
+        """A borrowed connection goes back to its keeper, the pool's back to the pool."""
+        if self._borrowed:
+            self._borrowed = False
+            assert self.kept is not None
+            self.kept.give_back(usable and not connection.in_transaction())
+        else:
+            connection.close()
 
     def _let_writers_go(self) -> None:
         if self.writers is not None:
@@ -166,6 +189,12 @@ class SqlUnitOfWorkFactory:
             (True, False): without_waiting(engine),
             (False, False): without_waiting(self._reading),
         }
+        # The event loop's units of work run one at a time: each kind keeps its connection (storage.kept).
+        self._kept = (
+            {write: KeptConnection(self._engines[(write, False)]) for write in (True, False)}
+            if self.runs_on_loop
+            else {}
+        )
 
     def __call__(self, write: bool = True, wait: bool = True) -> SqlUnitOfWork:
         return SqlUnitOfWork(
@@ -174,4 +203,10 @@ class SqlUnitOfWorkFactory:
             cipher=self.cipher,
             writers=self._writers,
             open_problems=self._open_problems,
+            kept=None if wait else self._kept.get(write),
         )
+
+    def close(self) -> None:
+        """At shutdown, before the engine is disposed of: the kept connections go back to the pool."""
+        for kept in self._kept.values():
+            kept.close()
