@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from storage import statements as sql
 from storage.model import Platform, WorkspaceDefaults
-from storage.prepared import Prepared
+from storage.prepared import CURSOR, Prepared
 from storage.uow import SqlUnitOfWorkFactory
 
 AT = datetime(2026, 11, 23, 9, 30, 15, 123456, tzinfo=UTC)
@@ -143,3 +143,23 @@ def test_lists_and_many_problems_totals_agree_with_sqlalchemys_own_queries(engin
                 for k, v in totals.items()
             }
             assert figures == expected and expected
+
+
+def test_a_connection_keeps_one_cursor_for_its_statements_and_a_fresh_one_after_an_error(engine):
+    units = SqlUnitOfWorkFactory(engine)
+    ref = {"platform": "slack", "external_id": "T1"}
+    with units() as uow:
+        ws = uow.workspaces.get_or_create(Platform.SLACK, "T1", WorkspaceDefaults())
+        uow.session.execute(sql.WORKSPACE_BY_REF, ref)
+        pooled = uow.session.connection.connection
+        kept = pooled.info[CURSOR]
+        assert uow.session.execute(sql.WORKSPACE_BY_REF, ref).first().id == ws.id
+        assert pooled.info[CURSOR] is kept  # the same cursor, and each statement's own rows
+        values = {"workspace_id": ws.id, "at": AT, "actor_id": None, "action": "a", "subject": "#1", "detail": {}}
+        with pytest.raises(IntegrityError):
+            uow.session.execute(sql.INSERT_AUDIT, {**values, "workspace_id": ws.id + 1000})  # no such workspace
+        assert CURSOR not in pooled.info
+        uow.rollback()
+    with units(write=False) as uow:
+        assert uow.session.execute(sql.WORKSPACE_BY_REF, ref).first() is None  # rolled back, read afresh
+        assert uow.session.connection.connection.info[CURSOR] is not kept
