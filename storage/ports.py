@@ -45,6 +45,11 @@ class WorkspaceRepository(abc.ABC):
         """Without creating it: read-only units of work never write."""
 
     @abc.abstractmethod
+    def find_with_area(self, platform: Platform, external_id: str, slug: str) -> tuple[Workspace, Area | None] | None:
+        """The workspace and its area of that slug, in one read (a capture's first two); None when there's no such
+        workspace."""
+
+    @abc.abstractmethod
     def next_problem_number(self, workspace_id: int) -> int: ...
 
     @abc.abstractmethod
@@ -89,7 +94,8 @@ class ProblemRepository(abc.ABC):
     def add(self, problem: Problem) -> Problem: ...
 
     @abc.abstractmethod
-    def get(self, workspace_id: int, number: int) -> Problem | None: ...
+    def get(self, workspace_id: int, number: int, lock: bool = False) -> Problem | None:
+        """`lock`: and hold its row until the unit of work ends, as `lock` does, in the same read."""
 
     @abc.abstractmethod
     def get_by_id(self, workspace_id: int, problem_id: int) -> Problem | None: ...

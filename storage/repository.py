@@ -31,7 +31,6 @@ from storage.model import (
 )
 from storage.open_problems import OpenProblemsCache
 from storage.tables import (
-    AreaRow,
     AuditRow,
     OccurrenceRow,
     ProblemRow,
@@ -104,6 +103,15 @@ class SqlWorkspaces(ports.WorkspaceRepository):
             )
         )
 
+    def find_with_area(self, platform: Platform, external_id: str, slug: str) -> tuple[Workspace, Area | None] | None:
+        row = self.session.execute(
+            sql.WORKSPACE_AND_AREA, {"platform": platform.value, "external_id": external_id, "slug": slug}
+        ).first()
+        if row is None:
+            return None
+        area = None if row.area_id is None else Area(id=row.area_id, workspace_id=row.id, name=row.area_name, slug=slug)
+        return _workspace(row), area
+
     def next_problem_number(self, workspace_id: int) -> int:
         return int(self.session.execute(sql.NEXT_PROBLEM_NUMBER, {"ws": workspace_id}).scalar_one())
 
@@ -126,34 +134,6 @@ class SqlWorkspaces(ports.WorkspaceRepository):
             )
         )
         return bool(result.rowcount)
-
-
-def _area(row: AreaRow | Any) -> Area:
-    """From a mapped row or a Core row: both name their columns."""
-    return Area(id=row.id or 0, workspace_id=row.workspace_id, name=row.name, slug=row.slug)
-
-
-class SqlAreas(ports.AreaRepository):
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def by_slug(self, workspace_id: int, slug: str) -> Area | None:
-        row = self.session.execute(sql.AREA_BY_SLUG, {"ws": workspace_id, "slug": slug}).first()
-        return _area(row) if row else None
-
-    def get(self, workspace_id: int, area_id: int) -> Area | None:
-        row = self.session.execute(sql.AREA_BY_ID, {"ws": workspace_id, "id": area_id}).first()
-        return _area(row) if row else None
-
-    def add(self, workspace_id: int, name: str, slug: str) -> Area:
-        row = AreaRow(workspace_id=workspace_id, name=name, slug=slug)
-        self.session.add(row)
-        self.session.flush()
-        return _area(row)
-
-    def list(self, workspace_id: int) -> list[Area]:
-        rows = self.session.execute(sql.AREAS_OF, {"ws": workspace_id})
-        return [_area(r) for r in rows]
 
 
 @functools.lru_cache(maxsize=256)
@@ -225,8 +205,9 @@ class SqlProblems(ports.ProblemRepository):
         new_id = self.session.execute(sql.INSERT_PROBLEM, values).scalar_one()
         return replace(problem, id=int(new_id), created_at=values["created_at"])
 
-    def get(self, workspace_id: int, number: int) -> Problem | None:
-        row = self.session.execute(sql.PROBLEM_BY_NUMBER, {"ws": workspace_id, "number": number}).first()
+    def get(self, workspace_id: int, number: int, lock: bool = False) -> Problem | None:
+        statement = sql.PROBLEM_BY_NUMBER_LOCKED if lock else sql.PROBLEM_BY_NUMBER
+        row = self.session.execute(statement, {"ws": workspace_id, "number": number}).first()
         return _problem(row) if row else None
 
     def get_by_id(self, workspace_id: int, problem_id: int) -> Problem | None:

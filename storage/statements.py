@@ -42,6 +42,11 @@ WORKSPACE_BY_REF = Prepared(
         W.c.platform == bindparam("platform"), W.c.external_id == bindparam("external_id")
     )
 )
+WORKSPACE_AND_AREA = Prepared(  # a capture's first two reads in one; the area's columns are NULL when it has none
+    select(*WORKSPACE_COLUMNS, W.c.week_start, A.c.id.label("area_id"), A.c.name.label("area_name"))
+    .select_from(W.outerjoin(A, (A.c.workspace_id == W.c.id) & (A.c.slug == bindparam("slug"))))
+    .where(W.c.platform == bindparam("platform"), W.c.external_id == bindparam("external_id"))
+)
 NEXT_PROBLEM_NUMBER = Prepared(
     update(W).where(W.c.id == bindparam("ws")).values(problem_seq=W.c.problem_seq + 1).returning(W.c.problem_seq)
 )
@@ -54,9 +59,9 @@ AREAS_OF = Prepared(select(*AREA_COLUMNS).where(A.c.workspace_id == bindparam("w
 AREA_BY_SLUG = Prepared(select(*AREA_COLUMNS).where(A.c.workspace_id == bindparam("ws"), A.c.slug == bindparam("slug")))
 
 PROBLEM_COLUMNS = tuple(P.c)
-PROBLEM_BY_NUMBER = Prepared(
-    select(*PROBLEM_COLUMNS).where(P.c.workspace_id == bindparam("ws"), P.c.number == bindparam("number"))
-)
+_BY_NUMBER = select(*PROBLEM_COLUMNS).where(P.c.workspace_id == bindparam("ws"), P.c.number == bindparam("number"))
+PROBLEM_BY_NUMBER = Prepared(_BY_NUMBER)
+PROBLEM_BY_NUMBER_LOCKED = Prepared(_BY_NUMBER.with_for_update())  # PostgreSQL's FOR UPDATE; SQLite has no row locks
 PROBLEM_FIELDS = tuple(c.name for c in P.c if c.name != "id")
 LOCK_PROBLEM = Prepared(
     select(P.c.id).where(P.c.id == bindparam("id"), P.c.workspace_id == bindparam("ws")).with_for_update()

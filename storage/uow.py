@@ -7,6 +7,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.pool import StaticPool
 
 from storage import ports
+from storage.area_repository import SqlAreas
 from storage.business_case_repository import SqlBusinessCase
 from storage.db import Db
 from storage.delivery_repository import SqlDeliveries
@@ -18,7 +19,7 @@ from storage.idea_repository import SqlDemand, SqlIdeas, SqlReviewReminders
 from storage.kept import KeptConnection
 from storage.open_problems import OpenProblemsCache
 from storage.platform_repository import SqlConversations, SqlSlackInstallations
-from storage.repository import SqlAreas, SqlAudit, SqlOccurrences, SqlProblems, SqlWorkspaces
+from storage.repository import SqlAudit, SqlOccurrences, SqlProblems, SqlWorkspaces
 from storage.secrets import TokenCipher
 from storage.writers import Writers
 

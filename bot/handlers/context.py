@@ -57,8 +57,8 @@ def resolve_date(ctx: Context, ws: Workspace, spec: c.DateSpec) -> date:
     return day
 
 
-def get_problem(ctx: Context, ws: Workspace, number: int) -> Problem:
-    problem = ctx.uow.problems.get(ws.id, number)
+def get_problem(ctx: Context, ws: Workspace, number: int, lock: bool = False) -> Problem:
+    problem = ctx.uow.problems.get(ws.id, number, lock=lock)
     if problem is None:
         raise NotFound(f"There's no problem #{number}.", "/problem list shows the open ones.")
     return problem
@@ -84,6 +84,14 @@ def follow_merges(ctx: Context, ws: Workspace, problem: Problem) -> Problem:
 
 def find_area(ctx: Context, ws: Workspace, name: str | None) -> Area | None:
     return ctx.uow.areas.by_slug(ws.id, slugify(name)) if name else None
+
+
+def workspace_and_area(ctx: Context, ref: c.WorkspaceRef, name: str | None) -> tuple[Workspace, Area | None]:
+    """`workspace` and `find_area`, in one read once the workspace exists."""
+    if name and (found := ctx.uow.workspaces.find_with_area(ref.platform, ref.external_id, slugify(name))):
+        return found
+    ws = workspace(ctx, ref)
+    return ws, find_area(ctx, ws, name)
 
 
 def views(ctx: Context, ws: Workspace, problems: list[Problem]) -> list[ProblemView]:

@@ -12,7 +12,6 @@ from bot.events import ProblemStatusChanged
 from bot.handlers.context import (
     Context,
     audit,
-    find_area,
     follow_merges,
     get_problem,
     is_admin,
@@ -23,6 +22,7 @@ from bot.handlers.context import (
     view,
     views,
     workspace,
+    workspace_and_area,
 )
 from bot.impact import period_start, plural
 from bot.names import slugify
@@ -58,9 +58,8 @@ def _store(ctx: Context, occurrence: Occurrence) -> None:
 def report_problem(cmd: c.ReportProblem, ctx: Context) -> Reply:
     """A retry is caught where its occurrence would be stored, or, when it matches its own first copy, by
     the duplicate check: no query for it up front."""
-    ws = workspace(ctx, cmd.ws)
+    ws, area = workspace_and_area(ctx, cmd.ws, cmd.area)
     day = resolve_date(ctx, ws, cmd.when)
-    area = find_area(ctx, ws, cmd.area)
     footer = ""
     if not cmd.skip_duplicate_check and (cmd.area is None or area is not None):
         match = most_similar(cmd.text, ctx.uow.problems.open_in_area(ws.id, area.id if area else None))
@@ -116,11 +115,13 @@ def _question_payload(cmd: c.ReportProblem) -> dict:
 
 def log_occurrence(cmd: c.LogOccurrence, ctx: Context, to: Target = Target.PRIVATE) -> Reply:
     ws = workspace(ctx, cmd.ws)
-    asked = get_problem(ctx, ws, cmd.number)
+    # Concurrent repeats go one at a time, so the card shows every earlier one's: the problem is read locked.
+    asked = get_problem(ctx, ws, cmd.number, lock=True)
     problem = follow_merges(ctx, ws, asked)
     day = resolve_date(ctx, ws, cmd.when)
     assert problem.id is not None
-    ctx.uow.problems.lock(ws.id, problem.id)  # concurrent repeats: the card shows every earlier one's
+    if problem is not asked:  # a merged problem's repeats count on (and wait for) the one it was merged into
+        ctx.uow.problems.lock(ws.id, problem.id)
     occurrence = Occurrence(
         workspace_id=ws.id,
         problem_id=problem.id,
@@ -153,8 +154,7 @@ def show_problem(cmd: c.ShowProblem, ctx: Context) -> Reply:
 
 
 def list_problems(cmd: c.ListProblems, ctx: Context) -> Reply:
-    ws = workspace(ctx, cmd.ws)
-    area = find_area(ctx, ws, cmd.area)
+    ws, area = workspace_and_area(ctx, cmd.ws, cmd.area)
     if cmd.area and area is None:
         return Reply(text=f"There's no process area called '{cmd.area}' yet.", kind=ReplyKind.LIST)
     problems = ctx.uow.problems.list(ws.id, cmd.statuses, area_id=area.id if area else None, limit=25)

@@ -16,6 +16,7 @@ from storage.model import Occurrence, Platform, Problem, Status, Totals, Workspa
 from storage.secrets import SecretKeyError, TokenCipher
 from storage.slack_installations import SlackInstallations
 from storage.uow import SqlUnitOfWorkFactory
+from tests.databases import migrated_engine
 
 REF = {"conversation": {"id": "19:frontdesk"}, "serviceUrl": "https://smba.example/", "bot": {"id": "28:tally"}}
 TOKEN = "xoxb-1234-secret-token"
@@ -66,6 +67,55 @@ def test_open_in_area_filters_area_status_and_workspace_newest_first(engine):
         assert [p.number for p in uow.problems.open_in_area(ws, front, limit=1).problems] == [4]
         assert uow.problems.open_in_area(ws, elsewhere).problems == ()  # another workspace's area
         assert [p.title for p in uow.problems.open_in_area(other, None).problems] == ["p2"]
+
+
+def test_a_workspace_and_its_area_come_in_one_read(engine):
+    units = SqlUnitOfWorkFactory(engine)
+    with units() as uow:
+        ws = uow.workspaces.get_or_create(Platform.SLACK, "T1", WorkspaceDefaults(timezone="Europe/London"))
+        other = uow.workspaces.get_or_create(Platform.SLACK, "T2", WorkspaceDefaults())
+        housing = uow.areas.add(ws.id, "Housing benefit", "housing-benefit")
+        uow.areas.add(other.id, "Parking", "parking")
+        uow.commit()
+    with units(write=False) as uow:
+        assert uow.workspaces.find_with_area(Platform.SLACK, "T1", "housing-benefit") == (ws, housing)
+        assert uow.workspaces.find_with_area(Platform.SLACK, "T1", "parking") == (ws, None)  # T2's, not T1's
+        assert uow.workspaces.find_with_area(Platform.SLACK, "T3", "parking") is None
+        assert uow.workspaces.find_with_area(Platform.TEAMS, "T1", "housing-benefit") is None
+
+
+def test_a_problem_read_locked_is_the_same_problem(engine):
+    """On PostgreSQL it is read FOR UPDATE (a concurrent repeat's wait is in tests/reliability); SQLite has none."""
+    units = SqlUnitOfWorkFactory(engine)
+    with units() as uow:
+        ws = uow.workspaces.get_or_create(Platform.SLACK, "T1", WorkspaceDefaults())
+        added = uow.problems.add(Problem(ws.id, uow.workspaces.next_problem_number(ws.id), "Printer", "Printer jams"))
+        uow.commit()
+    with units() as uow:
+        assert uow.problems.get(ws.id, added.number, lock=True) == uow.problems.get(ws.id, added.number)
+        assert uow.problems.get(ws.id, added.number + 1, lock=True) is None
+
+
+@pytest.mark.postgres
+def test_a_problem_read_locked_waits_for_the_unit_of_work_holding_it(tmp_path):
+    with migrated_engine("postgres", tmp_path) as engine:
+        units = SqlUnitOfWorkFactory(engine)
+        with units() as uow:
+            ws = uow.workspaces.get_or_create(Platform.SLACK, "T1", WorkspaceDefaults())
+            number = uow.problems.add(Problem(ws.id, uow.workspaces.next_problem_number(ws.id), "P", "P")).number
+            uow.commit()
+
+        def read_locked() -> None:
+            with units() as other:
+                other.problems.get(ws.id, number, lock=True)
+
+        with ThreadPoolExecutor(1) as pool, units() as holder:
+            holder.problems.get(ws.id, number, lock=True)
+            waiting = pool.submit(read_locked)
+            with pytest.raises(FutureTimeout):
+                waiting.result(timeout=0.5)
+            holder.commit()  # the holder lets it go
+            waiting.result(timeout=5)
 
 
 def test_totals_since_gives_the_recent_and_the_all_time_tally_in_one_pass(engine):

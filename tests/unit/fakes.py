@@ -86,6 +86,12 @@ class FakeWorkspaces(ports.WorkspaceRepository):
         self.data.workspaces.append(ws)
         return ws
 
+    def find_with_area(self, platform: Platform, external_id: str, slug: str) -> tuple[Workspace, Area | None] | None:
+        ws = self.find(platform, external_id)
+        if ws is None:
+            return None
+        return ws, next((a for a in self.data.areas if a.workspace_id == ws.id and a.slug == slug), None)
+
     def save_settings(self, workspace: Workspace) -> None:
         for stored in self.data.workspaces:
             if stored.id == workspace.id:
@@ -139,7 +145,7 @@ class FakeProblems(ports.ProblemRepository):
         self.data.problems.append(stored)
         return copy.copy(stored)
 
-    def get(self, workspace_id: int, number: int) -> Problem | None:
+    def get(self, workspace_id: int, number: int, lock: bool = False) -> Problem | None:
         found = next((p for p in self.data.problems if p.workspace_id == workspace_id and p.number == number), None)
         return copy.copy(found) if found else None
 
