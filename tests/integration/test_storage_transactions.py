@@ -217,3 +217,9 @@ def test_health_checks_and_pings_leave_the_pool_its_prepared_statements(tmp_path
         for _ in range(3):
             assert ping(engine)
         assert _prepared_on_server(units) >= 1
+
+
+@pytest.mark.postgres
+def test_postgres_plans_each_run_of_a_prepared_statement_for_its_own_values(tmp_path):
+    with migrated_engine("postgres", tmp_path) as engine, SqlUnitOfWorkFactory(engine)(write=False) as uow:
+        assert uow.session.execute(text("SHOW plan_cache_mode")).scalar_one() == "force_custom_plan"
