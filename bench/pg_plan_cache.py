@@ -3,8 +3,8 @@
 psycopg prepares a statement on the server at its fifth run; PostgreSQL then plans it for its values for five runs
 and may switch to one generic plan for any values. Tally sets `plan_cache_mode = force_custom_plan` on each
 connection (storage/engine.py). This runs the real message bus and PostgreSQL unit of work, in process, with
-bench_slash.py's mix (60% new problems in 8 areas, 30% `again`, 10% `list`) on a throwaway database, and times 500
-commands at each size, with the setting given (`tally` leaves Tally's own; anything else is SET on each connection
+bench_slash.py's mix (`the_mix`: 60% new problems in 12 areas, 30% `again`, 10% `list`) on a throwaway database,
+and times 500 commands at each size, with the setting given (`tally` leaves Tally's own; anything else is SET on each connection
 after it, e.g. PostgreSQL's default, `auto`, as the anchor).
 
     .venv/bin/python bench/pg_plan_cache.py --mode auto --sizes 1000,12000
@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_slash import problem_text  # noqa: E402
+from bench_slash import the_mix  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
 from bot import commands as c  # noqa: E402
@@ -49,15 +49,12 @@ def main() -> None:
     actor = c.Actor("U1", is_admin=False)
     sent = 0
 
-    def command() -> c.Command:
+    def run(bus: MessageBus, commands: int) -> None:
+        """`commands` of the mix, whose repeats name any problem reported so far (about 60% of those sent)."""
         nonlocal sent
-        sent += 1
-        roll = rng.random()
-        if roll < 0.6:
-            text = problem_text(rng, rng.randint(1, 8))
-        else:
-            text = f"again {rng.randint(1, max(1, sent // 2))}" if roll < 0.9 else "list"
-        return parse_problem(text, ws, actor, f"d{sent}")
+        for request in the_mix(commands, rng, seeded=max(1, sent * 3 // 5)):
+            sent += 1
+            bus.run(parse_problem(request.text, ws, actor, f"d{sent}"))
 
     with tempfile.TemporaryDirectory() as folder, migrated_engine("postgres", Path(folder)) as engine:
         if args.mode != "tally":
@@ -71,10 +68,9 @@ def main() -> None:
         bus = MessageBus(SqlUnitOfWorkFactory(engine))
         for size in (int(s) for s in args.sizes.split(",")):
             while sent < size:
-                bus.run(command())
+                run(bus, min(500, size - sent))
             started, cpu = time.perf_counter(), time.process_time()
-            for _ in range(500):
-                bus.run(command())
+            run(bus, 500)
             wall_ms = (time.perf_counter() - started) / 500 * 1000
             cpu_ms = (time.process_time() - cpu) / 500 * 1000
             print(f"plan_cache_mode {args.mode} at {size:,} commands: {wall_ms:.2f} ms a command, {cpu_ms:.2f} ms CPU")

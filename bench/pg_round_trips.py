@@ -2,8 +2,8 @@
 
 On PostgreSQL every round trip of a unit of work is a wait on a worker thread, and each wait ends by taking the
 interpreter back from the event loop: under load, the fewer the better. This runs the real message bus and
-PostgreSQL unit of work on a throwaway database (as a writer thread runs them), with bench_slash.py's mix (60% new
-problems with an area, 30% `again`, 10% `list`), and reads what went over the wire from libpq's own protocol trace
+PostgreSQL unit of work on a throwaway database (as a writer thread runs them), with bench_slash.py's mix
+(`the_mix`: 60% new problems with an area, 30% `again`, 10% `list`), and reads what went over the wire from libpq's own protocol trace
 (PQtrace): Bind messages are statements, Parse messages statements psycopg hadn't prepared on the server yet, and
 each Sync or simple Query (BEGIN, COMMIT) is a round trip.
 
@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_slash import problem_text  # noqa: E402
+from bench_slash import the_mix  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
 from bot import commands as c  # noqa: E402
@@ -49,23 +49,24 @@ def main() -> None:
     ws = c.WorkspaceRef(platform=Platform.SLACK, external_id="T1")
     actor = c.Actor("U1", is_admin=False)
 
-    def command(i: int) -> c.Command:
-        roll = rng.random()
-        text = problem_text(rng, rng.randint(1, 8)) if roll < 0.6 else f"again {rng.randint(1, 50)}"
-        return parse_problem(text if roll < 0.9 else "list", ws, actor, f"d{i}")
+    warm = the_mix(300, rng, seeded=50)  # problems to repeat, and psycopg's statements prepared, as in a server
+    timed = the_mix(args.commands, rng, seeded=150)
+
+    def command(i: int, text: str) -> c.Command:
+        return parse_problem(text, ws, actor, f"d{i}")
 
     with tempfile.TemporaryDirectory() as folder, migrated_engine("postgres", Path(folder)) as engine:
         trace = open(Path(folder) / "trace.log", "w+")  # noqa: SIM115 - libpq writes to its descriptor
         event.listen(engine, "connect", lambda dbapi, _record: dbapi.pgconn.trace(trace.fileno()))
         engine.dispose()  # every connection from here on is traced
         bus = MessageBus(SqlUnitOfWorkFactory(engine))
-        for i in range(300):  # problems to repeat, and psycopg's statements prepared, as in a running server
-            bus.run(command(i))
+        for i, request in enumerate(warm):
+            bus.run(command(i, request.text))
         counts: dict[str, Counter[str]] = defaultdict(Counter)
         commands: Counter[str] = Counter()
         cpu: Counter[str] = Counter()
-        for i in range(args.commands):
-            todo = command(1000 + i)
+        for i, request in enumerate(timed):
+            todo = command(len(warm) + i, request.text)
             kind = type(todo).__name__
             trace.flush()
             start = os.fstat(trace.fileno()).st_size

@@ -69,8 +69,8 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, echo: bool = False, busy_ms: in
 def _custom_plans(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     """psycopg prepares a statement on the server at its fifth run, and PostgreSQL then plans it once for any values
     (a generic plan) from its sixth. For the duplicate check's and the tallies' queries those plans fall behind as the
-    tables grow: the slash mix at 12,000 commands took 5.0 ms a command with them, 2.3 ms planned for each run's own
-    values (BENCHMARKS.md). Set once per connection; a server too old for the setting (before 12) keeps its own."""
+    tables grow: the slash mix at 12,000 commands took 6.6 ms a command with them, 3.5 ms planned for each run's own
+    values (bench/pg_plan_cache.py). Set once per connection; a server too old for the setting (before 12) keeps its own."""
     try:
         dbapi_connection.execute("SET plan_cache_mode = force_custom_plan")
         dbapi_connection.commit()  # a SET rolled back is undone
@@ -222,9 +222,10 @@ def reading(engine: Engine) -> Engine:
     """
     if engine.get_execution_options().get(WRITE_OPTION, True) is False:
         return engine
+    options: dict[str, bool] = {WRITE_OPTION: False}
     if engine.dialect.name == "postgresql":
-        return engine.execution_options(**{WRITE_OPTION: False}, postgresql_readonly=True)
-    return engine.execution_options(**{WRITE_OPTION: False})
+        options["postgresql_readonly"] = True
+    return engine.execution_options(**options)
 
 
 def without_waiting(engine: Engine) -> Engine:

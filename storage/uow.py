@@ -132,7 +132,7 @@ class SqlUnitOfWork(ports.UnitOfWork):
         if self._borrowed:
             self._borrowed = False
             assert self.kept is not None
-            self.kept.give_back(usable and not connection.in_transaction())
+            self.kept.give_back(usable)
         else:
             connection.close()
 
